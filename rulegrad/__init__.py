@@ -1,0 +1,100 @@
+"""rulegrad: strictly typed scalar automatic differentiation.
+
+One op catalogue, two modes (reverse: `Value`; forward: `Dual`), and transforms that nest
+to any order in any mix of modes.
+
+>>> import rulegrad as rg
+>>> x = rg.Value(2.0); y = x * x + rg.sin(x); y.backward(); round(x.grad, 6)
+3.583853
+>>> rg.grad(rg.grad(lambda x: x ** 3))(2.0)
+12.0
+"""
+
+from rulegrad.kernel import (
+    ArgumentError,
+    ArityError,
+    DivisionByZeroError,
+    DomainError,
+    Dual,
+    DuplicateOpError,
+    EscapedValueError,
+    MissingRuleError,
+    ModeError,
+    NonScalarOutputError,
+    Op,
+    OperandTypeError,
+    OpRegistry,
+    RangeError,
+    RuleError,
+    RulegradError,
+    Scalar,
+    Undefined,
+    UnknownOpError,
+    Value,
+    define_op,
+    registry,
+    to_float,
+)
+from rulegrad.modes import (
+    Mode,
+    ModeLike,
+    derivative,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+from rulegrad.ops import (
+    abs,
+    acos,
+    acosh,
+    add,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cos,
+    cosh,
+    div,
+    dot,
+    erf,
+    erfc,
+    exp,
+    expm1,
+    hypot,
+    log,
+    log1p,
+    log2,
+    log10,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sin,
+    sinh,
+    sqrt,
+    sub,
+    sum,
+    tan,
+    tanh,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError", "ArityError", "DivisionByZeroError", "DomainError", "Dual",
+    "DuplicateOpError", "EscapedValueError", "MissingRuleError", "Mode", "ModeError",
+    "ModeLike", "NonScalarOutputError", "Op", "OpRegistry", "OperandTypeError", "RangeError",
+    "RuleError", "RulegradError", "Scalar", "Undefined", "UnknownOpError", "Value",
+    "__version__", "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh",
+    "cos", "cosh", "define_op", "derivative", "div", "dot", "erf", "erfc", "exp", "expm1",
+    "grad", "hessian", "hypot", "jacobian", "jvp", "log", "log1p", "log2", "log10",
+    "maximum", "minimum", "mul", "neg", "pow", "registry", "relu", "sigmoid", "sin", "sinh",
+    "sqrt", "sub", "sum", "tan", "tanh", "to_float", "value_and_grad", "vjp",
+]  # fmt: skip

@@ -1,0 +1,69 @@
+"""The typed graph: nodes, tags, the op registry, traversal and errors.
+
+The kernel knows no particular op and no particular mode: ops are registered into it
+(`rulegrad.ops`) and modes plug into it as engines (`rulegrad.modes`).
+"""
+
+from rulegrad.kernel.errors import (
+    ArgumentError,
+    ArityError,
+    DivisionByZeroError,
+    DomainError,
+    DuplicateOpError,
+    EscapedValueError,
+    MissingRuleError,
+    ModeError,
+    NonScalarOutputError,
+    OperandTypeError,
+    RangeError,
+    RuleError,
+    RulegradError,
+    UnknownOpError,
+)
+from rulegrad.kernel.nodes import OPERATORS, Dual, Scalar, Value, as_real, to_float
+from rulegrad.kernel.op import BUILTIN, Op
+from rulegrad.kernel.registry import OpRegistry, define_op, registry
+from rulegrad.kernel.rules import ForwardFn, JvpRule, Partial, PartialsRule, Undefined, VjpRule
+from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Engine, Tag, active_tags, new_tag
+from rulegrad.kernel.traversal import toposort
+
+__all__ = [
+    "BUILTIN",
+    "OPERATORS",
+    "ROOT_FORWARD",
+    "ROOT_REVERSE",
+    "ArgumentError",
+    "ArityError",
+    "DivisionByZeroError",
+    "DomainError",
+    "Dual",
+    "DuplicateOpError",
+    "Engine",
+    "EscapedValueError",
+    "ForwardFn",
+    "JvpRule",
+    "MissingRuleError",
+    "ModeError",
+    "NonScalarOutputError",
+    "Op",
+    "OpRegistry",
+    "OperandTypeError",
+    "Partial",
+    "PartialsRule",
+    "RangeError",
+    "RuleError",
+    "RulegradError",
+    "Scalar",
+    "Tag",
+    "Undefined",
+    "UnknownOpError",
+    "Value",
+    "VjpRule",
+    "active_tags",
+    "as_real",
+    "define_op",
+    "new_tag",
+    "registry",
+    "to_float",
+    "toposort",
+]

@@ -1,0 +1,148 @@
+"""The error hierarchy.
+
+Every error rulegrad raises derives from `RulegradError`. Errors caused by a user's
+input also derive from the builtin a Python user would reach for first, so
+`except KeyError` or `except ValueError` keeps working around rulegrad code.
+Each class carries the data its message is built from (`.op_name`, `.mode`, `.point`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "ArgumentError",
+    "ArityError",
+    "DivisionByZeroError",
+    "DomainError",
+    "DuplicateOpError",
+    "EscapedValueError",
+    "MissingRuleError",
+    "ModeError",
+    "NonScalarOutputError",
+    "OperandTypeError",
+    "RangeError",
+    "RuleError",
+    "RulegradError",
+    "UnknownOpError",
+    "format_point",
+]
+
+
+def format_point(params: Sequence[str], point: Sequence[float]) -> str:
+    """Render a point as `x=1.0, y=2.0`, naming each argument by its parameter name."""
+    names = list(params) if len(params) == len(point) else [f"x{i}" for i in range(len(point))]
+    return ", ".join(f"{name}={value!r}" for name, value in zip(names, point, strict=True))
+
+
+class RulegradError(Exception):
+    """Base class of every error rulegrad raises."""
+
+
+class UnknownOpError(RulegradError, KeyError):
+    """No op of that name is in the catalogue."""
+
+    def __init__(self, op_name: str, known: Iterable[str] = ()) -> None:
+        self.op_name = op_name
+        close = difflib.get_close_matches(op_name, list(known), n=3)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        super().__init__(f"no op named {op_name!r} in the catalogue{hint}")
+
+    def __str__(self) -> str:
+        # KeyError would print the repr of the message, quotes and all.
+        return str(self.args[0])
+
+
+class DuplicateOpError(RulegradError, ValueError):
+    """An op of that name is already registered and `replace=True` was not given."""
+
+    def __init__(self, op_name: str) -> None:
+        self.op_name = op_name
+        super().__init__(
+            f"an op named {op_name!r} is already registered; pass replace=True to replace it"
+        )
+
+
+class ArityError(RulegradError, ValueError):
+    """An op was called with the wrong number of arguments."""
+
+    def __init__(self, op_name: str, expected: str, got: int) -> None:
+        self.op_name = op_name
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{op_name} takes {expected}, got {got}")
+
+
+class OperandTypeError(RulegradError, TypeError):
+    """An op was given something that is not a real number, `Value` or `Dual`."""
+
+    def __init__(self, op_name: str, position: int, operand: object) -> None:
+        self.op_name = op_name
+        self.position = position
+        super().__init__(
+            f"{op_name}: argument {position} must be a real number, Value or Dual, "
+            f"not {type(operand).__name__}"
+        )
+
+
+class DomainError(RulegradError, ValueError):
+    """A value or a derivative is undefined at the given point."""
+
+    def __init__(self, op_name: str, point: Sequence[float], message: str) -> None:
+        self.op_name = op_name
+        self.point = tuple(point)
+        super().__init__(message)
+
+
+class DivisionByZeroError(DomainError, ZeroDivisionError):
+    """Division by zero, as Python's `1.0 / 0.0` raises it."""
+
+
+class RangeError(RulegradError, OverflowError):
+    """The result is too large to represent, as `math.exp(1000.0)` reports it."""
+
+    def __init__(self, op_name: str, point: Sequence[float], message: str) -> None:
+        self.op_name = op_name
+        self.point = tuple(point)
+        super().__init__(message)
+
+
+class MissingRuleError(RulegradError, NotImplementedError):
+    """An op without a derivative rule for this mode was used under a transform."""
+
+    def __init__(self, op_name: str, mode: str) -> None:
+        self.op_name = op_name
+        self.mode = mode
+        super().__init__(
+            f"no {mode} rule for {op_name!r}: it was registered without partials"
+            f"{' or jvp' if mode == 'forward' else ' or vjp'}, so it cannot be differentiated"
+        )
+
+
+class RuleError(RulegradError, TypeError):
+    """A derivative rule is malformed (wrong number of partials, not callable, ...)."""
+
+    def __init__(self, op_name: str, message: str) -> None:
+        self.op_name = op_name
+        super().__init__(f"{op_name}: {message}")
+
+
+class NonScalarOutputError(RulegradError, TypeError):
+    """A transform that needs a scalar output got something else."""
+
+
+class ArgumentError(RulegradError, TypeError):
+    """A transform was called with arguments it cannot differentiate."""
+
+
+class ModeError(RulegradError, ValueError):
+    """An unknown differentiation mode was asked for."""
+
+    def __init__(self, mode: object) -> None:
+        self.mode = mode
+        super().__init__(f"mode must be 'forward' or 'reverse', got {mode!r}")
+
+
+class EscapedValueError(RulegradError, RuntimeError):
+    """A `Value` or `Dual` made inside a transform was used after that transform returned."""

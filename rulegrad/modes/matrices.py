@@ -1,0 +1,119 @@
+"""Transforms built from the basic ones: `jacobian`, `hessian`, `derivative`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+from rulegrad.kernel import ArgumentError
+from rulegrad.modes.transforms import (
+    Mode,
+    ModeLike,
+    forward_pass,
+    grad,
+    jvp,
+    normalize_mode,
+    outputs_of,
+    pull_back,
+    split_dual,
+    trace_reverse,
+)
+
+__all__ = ["derivative", "hessian", "jacobian"]
+
+Vector = Callable[..., "float | Sequence[float]"]
+
+
+def jacobian(f: Vector, *, mode: ModeLike = "reverse") -> Callable[..., list[list[float]]]:
+    """The Jacobian of `f: R^n -> R^m` at the point given as n positional arguments.
+
+    Returns m rows of n floats; a scalar `f` gives one row. Reverse mode makes one
+    backward pass per output, forward mode one forward pass per input: pick the mode
+    whose count is smaller.
+
+    >>> import rulegrad as rg
+    >>> rg.jacobian(lambda x, y: [x * y, x + y])(2.0, 3.0)
+    [[3.0, 2.0], [1.0, 1.0]]
+    """
+    checked = normalize_mode(mode)
+
+    @functools.wraps(f)
+    def jacobian_f(*args: float) -> list[list[float]]:
+        if checked is Mode.REVERSE:
+            return _reverse_jacobian(f, args)
+        return _forward_jacobian(f, args)
+
+    return jacobian_f
+
+
+def _reverse_jacobian(f: Vector, args: Sequence[float]) -> list[list[float]]:
+    tag, leaves, out = trace_reverse(f, args, tuple(range(len(args))), "rg.jacobian", {})
+    outputs = outputs_of(out, "rg.jacobian", allow_sequence=True)
+    rows = [out] if outputs is None else outputs
+    return [
+        pull_back(tag, leaves, [(o, 1.0 if i == row else 0.0) for i, o in enumerate(rows)])
+        for row in range(len(rows))
+    ]
+
+
+def _forward_jacobian(f: Vector, args: Sequence[float]) -> list[list[float]]:
+    columns: list[list[float]] = []
+    height: int | None = None
+    for column in range(len(args)):
+        out, tag = forward_pass(f, args, {column: 1.0}, "rg.jacobian", {})
+        outputs = outputs_of(out, "rg.jacobian", allow_sequence=True)
+        items = [out] if outputs is None else outputs
+        if height is not None and len(items) != height:
+            raise ArgumentError(f"rg.jacobian: f returned {height} outputs, then {len(items)}")
+        height = len(items)
+        columns.append([split_dual(item, tag)[1] for item in items])
+    if height is None:  # no inputs: one row per output, each empty
+        outputs = outputs_of(out := f(*args), "rg.jacobian", allow_sequence=True)
+        return [[] for _ in ([out] if outputs is None else outputs)]
+    return [[column[row] for column in columns] for row in range(height)]
+
+
+def hessian(f: Callable[..., float]) -> Callable[..., list[list[float]]]:
+    """The Hessian of scalar `f` at the point given as positional arguments.
+
+    Forward over reverse: one forward pass per input through a reverse-mode gradient.
+    The result is symmetric (the two mixed partials are averaged).
+
+    >>> import rulegrad as rg
+    >>> rg.hessian(lambda x, y: x * x * y)(1.0, 2.0)
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+
+    @functools.wraps(f)
+    def hessian_f(*args: float) -> list[list[float]]:
+        n = len(args)
+        gradient = grad(f, argnums=tuple(range(n)))
+        rows = jacobian(gradient, mode="forward")(*args) if n else []
+        return [[0.5 * (rows[i][j] + rows[j][i]) for j in range(n)] for i in range(n)]
+
+    return hessian_f
+
+
+def derivative(f: Callable[[float], float], order: int = 1) -> Callable[[float], float]:
+    """The `order`-th derivative of a scalar function of one variable.
+
+    Built by nesting forward mode `order` times, so its cost doubles with each order.
+
+    >>> import rulegrad as rg
+    >>> rg.derivative(lambda x: x ** 4, order=3)(1.0)
+    24.0
+    """
+    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+        raise ArgumentError(f"rg.derivative: order must be a non-negative int, got {order!r}")
+    result = f
+    for _ in range(order):
+        result = _first_derivative(result)
+    return result
+
+
+def _first_derivative(f: Callable[[float], float]) -> Callable[[float], float]:
+    @functools.wraps(f)
+    def derivative_f(x: float) -> float:
+        return jvp(f, (x,), (1.0,))[1]
+
+    return derivative_f

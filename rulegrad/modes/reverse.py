@@ -1,0 +1,113 @@
+"""Reverse mode: `Value` graphs and the topological backward pass.
+
+An op applied to `Value`s records a node (its op, its inputs, its primal) and does no
+derivative work. `backward` walks the nodes in reverse topological order and contracts each
+op's partials (or its vjp) with the node's cotangent, adding one contribution per edge, so an
+input used twice receives both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final, final
+
+from rulegrad.kernel import (
+    ROOT_REVERSE,
+    MissingRuleError,
+    Op,
+    RuleError,
+    Scalar,
+    Tag,
+    Value,
+    toposort,
+)
+from rulegrad.modes._contraction import add, is_zero, scale
+
+__all__ = ["REVERSE", "ReverseEngine", "backward", "make_value"]
+
+_new = object.__new__
+
+
+def make_value(data: float, inputs: tuple[Scalar, ...], op: Op | None, tag: Tag) -> Value:
+    """A node of `tag`, without the checks `Value()` makes on user input."""
+    node: Value = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._inputs = inputs
+    node._op = op
+    node._tag = tag
+    return node
+
+
+@final
+class ReverseEngine:
+    """Builds `Value` nodes; the derivative work happens later, in `backward`."""
+
+    @property
+    def name(self) -> str:
+        return "reverse"
+
+    def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
+        primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in args]  # type: ignore[misc]
+        return make_value(op(*primals), args, op, tag)
+
+    def backward(self, root: Value, seed: Scalar) -> None:
+        backward([(root, seed)], accumulate=True)
+
+
+REVERSE: Final = ReverseEngine()
+ROOT_REVERSE.engine = REVERSE
+
+
+def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list[Value]:
+    """Propagate cotangents from `seeds` (root, cotangent) to every node of their tag.
+
+    With `accumulate`, each reached node's `.grad` gains this pass's cotangent (micrograd
+    and PyTorch semantics); otherwise it is overwritten (transforms, which own their
+    graphs). Returns the nodes reached, inputs before the nodes that use them.
+    """
+    tag = seeds[0][0]._tag
+    order = toposort([root for root, _ in seeds], tag)
+    saved = [node.grad for node in order] if accumulate else []
+    for node in order:
+        node.grad = 0.0
+    for root, seed in seeds:
+        root.grad = add(root.grad, seed)  # type: ignore[arg-type]
+    for node in reversed(order):
+        op = node._op
+        cotangent = node.grad
+        if op is None or is_zero(cotangent):
+            continue
+        inputs = node._inputs
+        primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in inputs]  # type: ignore[misc]
+        lifted = [type(a) is Value and a._tag is tag for a in inputs]
+        contributions = _input_cotangents(op, node.data, primals, lifted, cotangent)
+        for arg, is_lifted, contribution in zip(inputs, lifted, contributions, strict=True):
+            if is_lifted:
+                arg.grad = add(arg.grad, contribution)  # type: ignore[union-attr]
+    if accumulate:
+        for node, old in zip(order, saved, strict=True):
+            if not is_zero(old):
+                node.grad = old + node.grad
+    return order
+
+
+def _input_cotangents(
+    op: Op, out: float, primals: list[float], lifted: list[bool], cotangent: float
+) -> Sequence[float]:
+    """One cotangent per input (constants get 0.0), from the op's vjp or its partials."""
+    if op.vjp is not None:
+        result = op.vjp(out, tuple(primals), cotangent)
+        if len(result) != len(primals):
+            raise RuleError(
+                op.name, f"vjp returned {len(result)} cotangents for {len(primals)} inputs"
+            )
+        return result
+    if op.partials is None:
+        raise MissingRuleError(op.name, "reverse")
+    partials = op.evaluate_partials(out, primals)
+    return [
+        scale(op.check_partial(partial, primals), cotangent) if needed else 0.0  # type: ignore[arg-type]
+        for partial, needed in zip(partials, lifted, strict=True)
+    ]

@@ -1,0 +1,96 @@
+"""Arithmetic: + - * / negation, and the piecewise-linear ops.
+
+Kinks (abs at 0, relu at 0, ties in maximum/minimum) take the subgradient PyTorch and JAX
+use: 0 for abs and relu, an even split for ties. These are conventions, not singularities.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rulegrad.kernel import Op
+from rulegrad.ops._define import builtin
+
+__all__ = ["abs", "add", "div", "maximum", "minimum", "mul", "neg", "relu", "sub"]
+
+_PAIRS = ((-1.5, 0.75), (0.5, 2.0), (3.0, -1.25))
+
+
+def _add(x: float, y: float) -> float:
+    return x + y
+
+
+add = builtin("add", _add, lambda out, x, y: (1.0, 1.0), samples=_PAIRS)
+
+
+def _sub(x: float, y: float) -> float:
+    return x - y
+
+
+sub = builtin("sub", _sub, lambda out, x, y: (1.0, -1.0), samples=_PAIRS)
+
+
+def _mul(x: float, y: float) -> float:
+    return x * y
+
+
+mul = builtin("mul", _mul, lambda out, x, y: (y, x), samples=_PAIRS)
+
+
+def _neg(x: float) -> float:
+    return -x
+
+
+neg = builtin("neg", _neg, lambda out, x: (-1.0,), samples=((-1.5,), (0.5,), (2.0,)))
+
+
+def _div(x: float, y: float) -> float:
+    return x / y
+
+
+div: Op
+# y == 0 fails in the forward pass (DivisionByZeroError), so the rule never sees it.
+div = builtin(
+    "div", _div, lambda out, x, y: (div(1.0, y), neg(div(out, y))),
+    domain="y != 0", samples=_PAIRS,
+)  # fmt: skip
+
+# Subgradient 0 at x == 0.
+abs = builtin(
+    "abs", math.fabs, lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),
+    samples=((-1.5,), (0.5,), (2.0,)),
+)  # fmt: skip
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+# Derivative 0 at x == 0, as in micrograd, PyTorch and JAX.
+relu = builtin(
+    "relu", _relu, lambda out, x: (1.0 if x > 0 else 0.0,), samples=((-1.5,), (0.5,), (2.0,))
+)
+
+
+def _maximum(x: float, y: float) -> float:
+    return x if x >= y else y
+
+
+# A tie splits the derivative evenly between x and y.
+maximum = builtin(
+    "maximum", _maximum,
+    lambda out, x, y: (1.0, 0.0) if x > y else (0.0, 1.0) if x < y else (0.5, 0.5),
+    samples=_PAIRS,
+)  # fmt: skip
+
+
+def _minimum(x: float, y: float) -> float:
+    return x if x <= y else y
+
+
+# A tie splits the derivative evenly between x and y.
+minimum = builtin(
+    "minimum", _minimum,
+    lambda out, x, y: (1.0, 0.0) if x < y else (0.0, 1.0) if x > y else (0.5, 0.5),
+    samples=_PAIRS,
+)  # fmt: skip

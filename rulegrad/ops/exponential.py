@@ -1,0 +1,89 @@
+"""Powers, exponentials and logarithms."""
+
+from __future__ import annotations
+
+import math
+
+from rulegrad.kernel import Partial, Undefined, to_float
+from rulegrad.ops._define import builtin
+from rulegrad.ops.arithmetic import add, div, mul, sub
+
+__all__ = ["exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sigmoid", "sqrt"]
+
+_POSITIVE = ((0.3,), (1.0,), (2.5,))
+_ANY = ((-1.5,), (0.5,), (2.0,))
+
+exp = builtin("exp", math.exp, lambda out, x: (out,), samples=_ANY)
+
+
+def _log(x: float) -> float:
+    return math.log(x)  # math.log itself takes an optional base
+
+
+# Singular at x == 0, outside the domain (the forward pass fails there).
+log = builtin("log", _log, lambda out, x: (div(1.0, x),), domain="x > 0", samples=_POSITIVE)
+
+log2 = builtin(
+    "log2", math.log2, lambda out, x: (div(1.0, mul(x, math.log(2.0))),),
+    domain="x > 0", samples=_POSITIVE,
+)  # fmt: skip
+
+log10 = builtin(
+    "log10", math.log10, lambda out, x: (div(1.0, mul(x, math.log(10.0))),),
+    domain="x > 0", samples=_POSITIVE,
+)  # fmt: skip
+
+log1p = builtin(
+    "log1p", math.log1p, lambda out, x: (div(1.0, add(1.0, x)),),
+    domain="x > -1", samples=((-0.5,), (0.5,), (2.0,)),
+)  # fmt: skip
+
+expm1 = builtin("expm1", math.expm1, lambda out, x: (add(out, 1.0),), samples=_ANY)
+
+# Infinite slope at x == 0: the derivative raises DomainError there.
+sqrt = builtin(
+    "sqrt", math.sqrt,
+    lambda out, x: (div(0.5, out) if out > 0 else Undefined("sqrt has an infinite slope at 0"),),
+    domain="x >= 0", samples=_POSITIVE,
+)  # fmt: skip
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+sigmoid = builtin("sigmoid", _sigmoid, lambda out, x: (mul(out, sub(1.0, out)),), samples=_ANY)
+
+
+def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
+    base, exponent = to_float(x), to_float(y)
+    # d/dx x**y = y * x**(y-1): infinite at x == 0 when 0 < y < 1; x**0 is constant.
+    if exponent == 0.0:
+        dx: Partial = 0.0
+    elif base == 0.0 and exponent < 1.0:
+        dx = Undefined("x ** y has an infinite slope at x = 0 when y < 1")
+    elif type(y) is float and exponent == 1.0:
+        dx = 1.0
+    elif type(y) is float and exponent == 2.0:
+        dx = mul(2.0, x)
+    else:
+        dx = mul(y, pow(x, sub(y, 1.0)))
+    # d/dy x**y = x**y * log(x): zero at x == 0 (y > 0), not real for x < 0.
+    if base > 0.0:
+        dy: Partial = mul(out, log(x))
+    elif base == 0.0 and exponent > 0.0:
+        dy = 0.0
+    else:
+        dy = Undefined("x ** y is not differentiable in y at x <= 0")
+    return dx, dy
+
+
+pow = builtin(
+    "pow", math.pow, _pow_partials,
+    domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
+    samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)),
+)  # fmt: skip

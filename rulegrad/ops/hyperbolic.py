@@ -1,0 +1,40 @@
+"""Hyperbolic functions and their inverses."""
+
+from __future__ import annotations
+
+import math
+
+from rulegrad.kernel import Op, Undefined
+from rulegrad.ops._define import builtin
+from rulegrad.ops.arithmetic import add, div, mul, sub
+from rulegrad.ops.exponential import sqrt
+
+__all__ = ["acosh", "asinh", "atanh", "cosh", "sinh", "tanh"]
+
+_ANY = ((-1.5,), (0.5,), (2.0,))
+
+cosh: Op  # the two rules refer to each other
+sinh = builtin("sinh", math.sinh, lambda out, x: (cosh(x),), samples=_ANY)
+
+cosh = builtin("cosh", math.cosh, lambda out, x: (sinh(x),), samples=_ANY)
+
+tanh = builtin("tanh", math.tanh, lambda out, x: (sub(1.0, mul(out, out)),), samples=_ANY)
+
+asinh = builtin(
+    "asinh", math.asinh, lambda out, x: (div(1.0, sqrt(add(mul(x, x), 1.0))),), samples=_ANY
+)
+
+# Infinite slope at x == 1, the edge of the domain.
+acosh = builtin(
+    "acosh", math.acosh,
+    lambda out, x: (
+        div(1.0, sqrt(sub(mul(x, x), 1.0))) if x > 1 else Undefined("infinite slope at 1"),
+    ),
+    domain="x >= 1", samples=((1.5,), (2.0,), (4.0,)),
+)  # fmt: skip
+
+# Poles at x == -1 and x == 1, outside the open domain.
+atanh = builtin(
+    "atanh", math.atanh, lambda out, x: (div(1.0, sub(1.0, mul(x, x))),),
+    domain="-1 < x < 1", samples=((-0.6,), (0.1,), (0.8,)),
+)  # fmt: skip

@@ -1,0 +1,24 @@
+"""Special functions."""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from rulegrad.ops._define import builtin
+from rulegrad.ops.arithmetic import mul, neg
+from rulegrad.ops.exponential import exp
+
+__all__ = ["erf", "erfc"]
+
+_TWO_OVER_SQRT_PI: Final = 2.0 / math.sqrt(math.pi)
+_ANY = ((-1.5,), (0.5,), (2.0,))
+
+erf = builtin(
+    "erf", math.erf, lambda out, x: (mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),), samples=_ANY
+)
+
+erfc = builtin(
+    "erfc", math.erfc, lambda out, x: (mul(-_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),),
+    samples=_ANY,
+)  # fmt: skip
