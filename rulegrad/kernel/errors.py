@@ -67,7 +67,7 @@ class DuplicateOpError(RulegradError, ValueError):
 class ArityError(RulegradError, ValueError):
     """An op was called with the wrong number of arguments."""
 
-    def __init__(self, op_name: str, expected: str, got: int) -> None:
+    def __init__(self, op_name: str, expected: str, got: int | str) -> None:
         self.op_name = op_name
         self.expected = expected
         self.got = got

@@ -78,5 +78,5 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Scalar:
     """
     xs, ys = tuple(xs), tuple(ys)
     if len(xs) != len(ys):
-        raise ArityError("dot", f"two sequences of equal length, got {len(xs)} and", len(ys))
+        raise ArityError("dot", "two sequences of equal length", f"{len(xs)} and {len(ys)}")
     return dot_op(*xs, *ys)

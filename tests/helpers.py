@@ -1,0 +1,38 @@
+"""Shared test helpers: finite differences and tolerant comparison."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Final
+
+import rulegrad as rg
+
+MODES: Final = ("forward", "reverse")
+MODE_PAIRS: Final = tuple((outer, inner) for outer in MODES for inner in MODES)
+
+
+def central_difference(f: Callable[..., float], point: Sequence[float], i: int) -> float:
+    """d f / d x_i at `point` by a central difference with a step scaled to x_i."""
+    step = 1e-6 * max(1.0, abs(point[i]))
+    above = list(point)
+    below = list(point)
+    above[i] += step
+    below[i] -= step
+    return (f(*above) - f(*below)) / (2.0 * step)
+
+
+def close(got: float, expected: float, rtol: float = 1e-6, atol: float = 1e-6) -> bool:
+    return math.isclose(got, expected, rel_tol=rtol, abs_tol=atol)
+
+
+def assert_close(got: float, expected: float, what: str, rtol: float = 1e-6) -> None:
+    assert close(got, expected, rtol=rtol, atol=rtol), f"{what}: got {got!r}, expected {expected!r}"
+
+
+def nested_second(
+    f: Callable[..., float], point: Sequence[float], i: int, j: int, outer: str, inner: str
+) -> float:
+    """d^2 f / dx_i dx_j with the inner derivative in mode `inner`, the outer in `outer`."""
+    first = rg.grad(f, argnums=j, mode=inner)  # type: ignore[arg-type]
+    return rg.grad(first, argnums=i, mode=outer)(*point)  # type: ignore[arg-type]
