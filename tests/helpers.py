@@ -8,8 +8,10 @@ from typing import Final
 
 import rulegrad as rg
 
-MODES: Final = ("forward", "reverse")
-MODE_PAIRS: Final = tuple((outer, inner) for outer in MODES for inner in MODES)
+MODES: Final[tuple[rg.ModeLike, ...]] = ("forward", "reverse")
+MODE_PAIRS: Final[tuple[tuple[rg.ModeLike, rg.ModeLike], ...]] = tuple(
+    (outer, inner) for outer in MODES for inner in MODES
+)
 
 
 def central_difference(f: Callable[..., float], point: Sequence[float], i: int) -> float:
@@ -31,8 +33,13 @@ def assert_close(got: float, expected: float, what: str, rtol: float = 1e-6) -> 
 
 
 def nested_second(
-    f: Callable[..., float], point: Sequence[float], i: int, j: int, outer: str, inner: str
+    f: Callable[..., float],
+    point: Sequence[float],
+    i: int,
+    j: int,
+    outer: rg.ModeLike,
+    inner: rg.ModeLike,
 ) -> float:
     """d^2 f / dx_i dx_j with the inner derivative in mode `inner`, the outer in `outer`."""
-    first = rg.grad(f, argnums=j, mode=inner)  # type: ignore[arg-type]
-    return rg.grad(first, argnums=i, mode=outer)(*point)  # type: ignore[arg-type]
+    first = rg.grad(f, argnums=j, mode=inner)
+    return rg.grad(first, argnums=i, mode=outer)(*point)

@@ -40,7 +40,7 @@ def test_outer_values_are_constants_inside(outer: rg.ModeLike, inner: rg.ModeLik
 
 @pytest.mark.parametrize("modes", [(a, b, c) for a in MODES for b in MODES for c in MODES])
 def test_third_order_in_every_mix(modes: tuple[rg.ModeLike, rg.ModeLike, rg.ModeLike]) -> None:
-    f = lambda x: rg.exp(2.0 * x) * rg.sin(x)  # noqa: E731
+    f = lambda x: rg.exp(2.0 * x) * rg.sin(x)
     g = rg.grad(rg.grad(rg.grad(f, mode=modes[0]), mode=modes[1]), mode=modes[2])
     x = 0.7
     # (e^{2x} sin x)''' = e^{2x} (2 sin x + 11 cos x)
