@@ -61,7 +61,7 @@ CONTRACT_OPS: Final = (
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "log1p", "expm1", "sqrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "sigmoid",
     "relu", "abs", "maximum", "minimum", "erf", "sum", "dot",
-)
+)  # fmt: skip
 
 
 def _points(op: rg.Op) -> list[tuple[float, ...]]:
