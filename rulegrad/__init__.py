@@ -13,6 +13,7 @@ to any order in any mix of modes.
 from rulegrad.kernel import (
     ArgumentError,
     ArityError,
+    BinaryOp,
     DivisionByZeroError,
     DomainError,
     Dual,
@@ -24,10 +25,12 @@ from rulegrad.kernel import (
     Op,
     OperandTypeError,
     OpRegistry,
+    Partial,
     RangeError,
     RuleError,
     RulegradError,
     Scalar,
+    UnaryOp,
     Undefined,
     UnknownOpError,
     Value,
@@ -88,10 +91,11 @@ from rulegrad.ops import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "ArityError", "DivisionByZeroError", "DomainError", "Dual",
+    "ArgumentError", "ArityError", "BinaryOp", "DivisionByZeroError", "DomainError", "Dual",
     "DuplicateOpError", "EscapedValueError", "MissingRuleError", "Mode", "ModeError",
-    "ModeLike", "NonScalarOutputError", "Op", "OpRegistry", "OperandTypeError", "RangeError",
-    "RuleError", "RulegradError", "Scalar", "Undefined", "UnknownOpError", "Value",
+    "ModeLike", "NonScalarOutputError", "Op", "OpRegistry", "OperandTypeError", "Partial",
+    "RangeError",
+    "RuleError", "RulegradError", "Scalar", "UnaryOp", "Undefined", "UnknownOpError", "Value",
     "__version__", "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh",
     "cos", "cosh", "define_op", "derivative", "div", "dot", "erf", "erfc", "exp", "expm1",
     "grad", "hessian", "hypot", "jacobian", "jvp", "log", "log1p", "log2", "log10",

@@ -20,8 +20,8 @@ from rulegrad.kernel.errors import (
     RulegradError,
     UnknownOpError,
 )
-from rulegrad.kernel.nodes import OPERATORS, Dual, Scalar, Value, as_real, to_float
-from rulegrad.kernel.op import BUILTIN, Op
+from rulegrad.kernel.nodes import OPERATORS, Dual, Node, Scalar, Value, as_real, to_float
+from rulegrad.kernel.op import BUILTIN, BinaryOp, Op, UnaryOp
 from rulegrad.kernel.registry import OpRegistry, define_op, registry
 from rulegrad.kernel.rules import ForwardFn, JvpRule, Partial, PartialsRule, Undefined, VjpRule
 from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Engine, Tag, active_tags, new_tag
@@ -34,6 +34,7 @@ __all__ = [
     "ROOT_REVERSE",
     "ArgumentError",
     "ArityError",
+    "BinaryOp",
     "DivisionByZeroError",
     "DomainError",
     "Dual",
@@ -44,6 +45,7 @@ __all__ = [
     "JvpRule",
     "MissingRuleError",
     "ModeError",
+    "Node",
     "NonScalarOutputError",
     "Op",
     "OpRegistry",
@@ -55,6 +57,7 @@ __all__ = [
     "RulegradError",
     "Scalar",
     "Tag",
+    "UnaryOp",
     "Undefined",
     "UnknownOpError",
     "Value",

@@ -20,7 +20,7 @@ from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Tag, escaped
 if TYPE_CHECKING:
     from rulegrad.kernel.op import Op
 
-__all__ = ["OPERATORS", "Dual", "Scalar", "Value", "as_real", "to_float"]
+__all__ = ["OPERATORS", "Dual", "Node", "Scalar", "Value", "as_real", "to_float"]
 
 _N = TypeVar("_N")
 
@@ -71,8 +71,8 @@ _FLOAT_HELP = (
 )
 
 
-class _Arithmetic:
-    """Operators and methods shared by `Value` and `Dual`; each applies one catalogue op."""
+class Node:
+    """The base of `Value` and `Dual`: their operators and methods, each one catalogue op."""
 
     __slots__ = ()
     # numpy scalars on the left defer to our reflected operators instead of wrapping us.
@@ -171,7 +171,7 @@ class _Arithmetic:
 
 
 @final
-class Value(_Arithmetic):
+class Value(Node):
     """A reverse-mode node: a number that remembers how it was computed.
 
     >>> x = Value(2.0, label="x"); y = x * x + 1.0; y.backward(); x.grad
@@ -222,7 +222,7 @@ class Value(_Arithmetic):
 
 
 @final
-class Dual(_Arithmetic):
+class Dual(Node):
     """A forward-mode dual number: a primal and its tangent (derivative along one direction).
 
     >>> d = Dual(2.0, 1.0) ** 3; (d.primal, d.tangent)
@@ -249,7 +249,7 @@ class Dual(_Arithmetic):
 Scalar: TypeAlias = "float | Value | Dual"
 
 
-def to_float(x: float | _Arithmetic) -> float:
+def to_float(x: float | Node) -> float:
     """The innermost number of a scalar: `x` itself for a float, its primal for a node.
 
     >>> to_float(Value(2.5))
@@ -268,7 +268,7 @@ def as_real(x: object, what: str) -> float:
     """`x` as a float if it is a real number (int, float, numpy scalar, ...), else TypeError."""
     if type(x) is float:
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, _Arithmetic):
+    if isinstance(x, numbers.Real) and not isinstance(x, Node):
         return float(x)
     raise ArgumentError(f"{what} must be a real number, not {type(x).__name__}")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import numbers
 from collections.abc import Sequence
-from typing import Final, final, overload
+from typing import TYPE_CHECKING, ClassVar, Final, final, overload
 
 from rulegrad.kernel.errors import (
     ArityError,
@@ -26,16 +26,17 @@ from rulegrad.kernel.nodes import Dual, Scalar, Value, to_float
 from rulegrad.kernel.rules import ForwardFn, JvpRule, Partial, PartialsRule, Undefined, VjpRule
 from rulegrad.kernel.tags import Tag, escaped
 
-__all__ = ["BUILTIN", "Op"]
+__all__ = ["BUILTIN", "BinaryOp", "Op", "UnaryOp"]
 
 BUILTIN: Final = "built-in"
 
 
-@final
 class Op:
     """A differentiable operation: a forward function and its partial derivatives.
 
     Both modes and every transform read these rules; nothing special-cases an op by name.
+    Built-in ops of one or two arguments are `UnaryOp`s and `BinaryOp`s, which behave the
+    same and only tell the type checker how many arguments they take.
 
     >>> square = Op("square", forward=lambda x: x * x, partials=lambda out, x: (2.0 * x,))
     >>> square(3.0)
@@ -46,6 +47,8 @@ class Op:
         "arity", "doc", "domain", "forward", "jvp", "name", "params", "partials",
         "samples", "source", "vjp",
     )  # fmt: skip
+
+    _fixed_arity: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -72,6 +75,9 @@ class Op:
             if rule is not None and not callable(rule):
                 raise RuleError(name, f"{role} must be callable, got {type(rule).__name__}")
         params, variadic = _positional_params(name, forward)
+        fixed = self._fixed_arity
+        if fixed is not None and (arity if arity is not None else len(params)) != fixed:
+            raise RuleError(name, f"a {type(self).__name__} takes {_count(fixed)}")
         if arity is None:
             arity = None if variadic else len(params)
         elif arity < 0 or (not variadic and arity != len(params)):
@@ -176,6 +182,50 @@ class Op:
         if type(partial) is Undefined:
             raise self.undefined_derivative(primals, partial.reason)
         return partial
+
+
+@final
+class UnaryOp(Op):
+    """An op of one argument, such as `rg.sin`: `rg.sin(x)` has the kind of `x`."""
+
+    __slots__ = ()
+    _fixed_arity = 1
+
+    if TYPE_CHECKING:  # the same call as Op's, with its arity spelled out for the checker
+
+        @overload  # type: ignore[override]
+        def __call__(self, x: float, /) -> float: ...
+        @overload
+        def __call__(self, x: Value, /) -> Value: ...
+        @overload
+        def __call__(self, x: Dual, /) -> Dual: ...
+        @overload
+        def __call__(self, x: Scalar, /) -> Scalar: ...
+        def __call__(self, x: Scalar, /) -> Scalar: ...
+
+
+@final
+class BinaryOp(Op):
+    """An op of two arguments, such as `rg.mul`; a `Value` or `Dual` operand makes the kind."""
+
+    __slots__ = ()
+    _fixed_arity = 2
+
+    if TYPE_CHECKING:
+
+        @overload  # type: ignore[override]
+        def __call__(self, x: float, y: float, /) -> float: ...
+        @overload
+        def __call__(self, x: Value, y: Value | float, /) -> Value: ...
+        @overload
+        def __call__(self, x: float, y: Value, /) -> Value: ...
+        @overload
+        def __call__(self, x: Dual, y: Dual | float, /) -> Dual: ...
+        @overload
+        def __call__(self, x: float, y: Dual, /) -> Dual: ...
+        @overload
+        def __call__(self, x: Scalar, y: Scalar, /) -> Scalar: ...
+        def __call__(self, x: Scalar, y: Scalar, /) -> Scalar: ...
 
 
 def _count(arity: int) -> str:

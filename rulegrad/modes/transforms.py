@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from typing import Literal, ParamSpec, TypeAlias, overload
 
@@ -74,15 +74,26 @@ def _primal(x: object, origin: str, position: int) -> float:
     )
 
 
-def _argnums(argnums: int | Sequence[int], nargs: int, origin: str) -> tuple[int, ...]:
+def _argnums(
+    argnums: int | Sequence[int], nargs: int, origin: str, keywords: Iterable[str]
+) -> tuple[int, ...]:
+    """`argnums` as non-negative positions among `nargs` positional arguments, checked."""
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in nums:
         if isinstance(n, bool) or not isinstance(n, int):
             raise ArgumentError(f"{origin}: argnums must be ints, got {n!r}")
         if not -nargs <= n < nargs:
+            names = ", ".join(keywords)
+            hint = (
+                f"; keyword arguments ({names}) are held constant, so pass the arguments "
+                "to differentiate positionally"
+                if names
+                else ""
+            )
             raise ArgumentError(
                 f"{origin}: argnums={argnums!r} needs at least {(n if n >= 0 else -n - 1) + 1} "
-                f"positional arguments, but the function was called with {nargs}"
+                f"positional argument{'' if n in (0, -1) else 's'}, but the function was "
+                f"called with {nargs}{hint}"
             )
     normalized = tuple(n % nargs for n in nums)
     if len(set(normalized)) != len(normalized):
@@ -230,7 +241,7 @@ def value_and_grad(
 
     @functools.wraps(f)
     def value_and_grad_f(*args: P.args, **kwargs: P.kwargs) -> tuple[float, object]:
-        nums = _argnums(argnums, len(args), "rg.value_and_grad")
+        nums = _argnums(argnums, len(args), "rg.value_and_grad", kwargs)
         value, grads = _value_and_grads(f, checked, args, nums, "rg.value_and_grad", kwargs)
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
@@ -263,7 +274,7 @@ def grad(
 
     @functools.wraps(f)
     def grad_f(*args: P.args, **kwargs: P.kwargs) -> object:
-        nums = _argnums(argnums, len(args), "rg.grad")
+        nums = _argnums(argnums, len(args), "rg.grad", kwargs)
         _, grads = _value_and_grads(f, checked, args, nums, "rg.grad", kwargs)
         return grads[0] if isinstance(argnums, int) else tuple(grads)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from rulegrad.kernel import Op
-from rulegrad.ops._define import builtin
+from rulegrad.kernel import BinaryOp
+from rulegrad.ops._define import binary, unary
 
 __all__ = ["abs", "add", "div", "maximum", "minimum", "mul", "neg", "relu", "sub"]
 
@@ -20,43 +20,43 @@ def _add(x: float, y: float) -> float:
     return x + y
 
 
-add = builtin("add", _add, lambda out, x, y: (1.0, 1.0), samples=_PAIRS)
+add = binary("add", _add, lambda out, x, y: (1.0, 1.0), samples=_PAIRS)
 
 
 def _sub(x: float, y: float) -> float:
     return x - y
 
 
-sub = builtin("sub", _sub, lambda out, x, y: (1.0, -1.0), samples=_PAIRS)
+sub = binary("sub", _sub, lambda out, x, y: (1.0, -1.0), samples=_PAIRS)
 
 
 def _mul(x: float, y: float) -> float:
     return x * y
 
 
-mul = builtin("mul", _mul, lambda out, x, y: (y, x), samples=_PAIRS)
+mul = binary("mul", _mul, lambda out, x, y: (y, x), samples=_PAIRS)
 
 
 def _neg(x: float) -> float:
     return -x
 
 
-neg = builtin("neg", _neg, lambda out, x: (-1.0,), samples=((-1.5,), (0.5,), (2.0,)))
+neg = unary("neg", _neg, lambda out, x: (-1.0,), samples=((-1.5,), (0.5,), (2.0,)))
 
 
 def _div(x: float, y: float) -> float:
     return x / y
 
 
-div: Op
+div: BinaryOp
 # y == 0 fails in the forward pass (DivisionByZeroError), so the rule never sees it.
-div = builtin(
+div = binary(
     "div", _div, lambda out, x, y: (div(1.0, y), neg(div(out, y))),
     domain="y != 0", samples=_PAIRS,
 )  # fmt: skip
 
 # Subgradient 0 at x == 0.
-abs = builtin(
+abs = unary(
     "abs", math.fabs, lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),
     samples=((-1.5,), (0.5,), (2.0,)),
 )  # fmt: skip
@@ -67,7 +67,7 @@ def _relu(x: float) -> float:
 
 
 # Derivative 0 at x == 0, as in micrograd, PyTorch and JAX.
-relu = builtin(
+relu = unary(
     "relu", _relu, lambda out, x: (1.0 if x > 0 else 0.0,), samples=((-1.5,), (0.5,), (2.0,))
 )
 
@@ -77,7 +77,7 @@ def _maximum(x: float, y: float) -> float:
 
 
 # A tie splits the derivative evenly between x and y.
-maximum = builtin(
+maximum = binary(
     "maximum", _maximum,
     lambda out, x, y: (1.0, 0.0) if x > y else (0.0, 1.0) if x < y else (0.5, 0.5),
     samples=_PAIRS,
@@ -89,7 +89,7 @@ def _minimum(x: float, y: float) -> float:
 
 
 # A tie splits the derivative evenly between x and y.
-minimum = builtin(
+minimum = binary(
     "minimum", _minimum,
     lambda out, x, y: (1.0, 0.0) if x < y else (0.0, 1.0) if x > y else (0.5, 0.5),
     samples=_PAIRS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from rulegrad.kernel import Partial, Undefined, to_float
-from rulegrad.ops._define import builtin
+from rulegrad.ops._define import binary, unary
 from rulegrad.ops.arithmetic import add, div, mul, sub
 
 __all__ = ["exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sigmoid", "sqrt"]
@@ -13,7 +13,7 @@ __all__ = ["exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sigmoid", "s
 _POSITIVE = ((0.3,), (1.0,), (2.5,))
 _ANY = ((-1.5,), (0.5,), (2.0,))
 
-exp = builtin("exp", math.exp, lambda out, x: (out,), samples=_ANY)
+exp = unary("exp", math.exp, lambda out, x: (out,), samples=_ANY)
 
 
 def _log(x: float) -> float:
@@ -21,27 +21,27 @@ def _log(x: float) -> float:
 
 
 # Singular at x == 0, outside the domain (the forward pass fails there).
-log = builtin("log", _log, lambda out, x: (div(1.0, x),), domain="x > 0", samples=_POSITIVE)
+log = unary("log", _log, lambda out, x: (div(1.0, x),), domain="x > 0", samples=_POSITIVE)
 
-log2 = builtin(
+log2 = unary(
     "log2", math.log2, lambda out, x: (div(1.0, mul(x, math.log(2.0))),),
     domain="x > 0", samples=_POSITIVE,
 )  # fmt: skip
 
-log10 = builtin(
+log10 = unary(
     "log10", math.log10, lambda out, x: (div(1.0, mul(x, math.log(10.0))),),
     domain="x > 0", samples=_POSITIVE,
 )  # fmt: skip
 
-log1p = builtin(
+log1p = unary(
     "log1p", math.log1p, lambda out, x: (div(1.0, add(1.0, x)),),
     domain="x > -1", samples=((-0.5,), (0.5,), (2.0,)),
 )  # fmt: skip
 
-expm1 = builtin("expm1", math.expm1, lambda out, x: (add(out, 1.0),), samples=_ANY)
+expm1 = unary("expm1", math.expm1, lambda out, x: (add(out, 1.0),), samples=_ANY)
 
 # Infinite slope at x == 0: the derivative raises DomainError there.
-sqrt = builtin(
+sqrt = unary(
     "sqrt", math.sqrt,
     lambda out, x: (div(0.5, out) if out > 0 else Undefined("sqrt has an infinite slope at 0"),),
     domain="x >= 0", samples=_POSITIVE,
@@ -56,7 +56,7 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-sigmoid = builtin("sigmoid", _sigmoid, lambda out, x: (mul(out, sub(1.0, out)),), samples=_ANY)
+sigmoid = unary("sigmoid", _sigmoid, lambda out, x: (mul(out, sub(1.0, out)),), samples=_ANY)
 
 
 def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
@@ -82,7 +82,7 @@ def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
     return dx, dy
 
 
-pow = builtin(
+pow = binary(
     "pow", math.pow, _pow_partials,
     domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
     samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from rulegrad.kernel import Op, Undefined
-from rulegrad.ops._define import builtin
+from rulegrad.kernel import UnaryOp, Undefined
+from rulegrad.ops._define import unary
 from rulegrad.ops.arithmetic import add, div, mul, sub
 from rulegrad.ops.exponential import sqrt
 
@@ -13,19 +13,19 @@ __all__ = ["acosh", "asinh", "atanh", "cosh", "sinh", "tanh"]
 
 _ANY = ((-1.5,), (0.5,), (2.0,))
 
-cosh: Op  # the two rules refer to each other
-sinh = builtin("sinh", math.sinh, lambda out, x: (cosh(x),), samples=_ANY)
+cosh: UnaryOp  # the two rules refer to each other
+sinh = unary("sinh", math.sinh, lambda out, x: (cosh(x),), samples=_ANY)
 
-cosh = builtin("cosh", math.cosh, lambda out, x: (sinh(x),), samples=_ANY)
+cosh = unary("cosh", math.cosh, lambda out, x: (sinh(x),), samples=_ANY)
 
-tanh = builtin("tanh", math.tanh, lambda out, x: (sub(1.0, mul(out, out)),), samples=_ANY)
+tanh = unary("tanh", math.tanh, lambda out, x: (sub(1.0, mul(out, out)),), samples=_ANY)
 
-asinh = builtin(
+asinh = unary(
     "asinh", math.asinh, lambda out, x: (div(1.0, sqrt(add(mul(x, x), 1.0))),), samples=_ANY
 )
 
 # Infinite slope at x == 1, the edge of the domain.
-acosh = builtin(
+acosh = unary(
     "acosh", math.acosh,
     lambda out, x: (
         div(1.0, sqrt(sub(mul(x, x), 1.0))) if x > 1 else Undefined("infinite slope at 1"),
@@ -34,7 +34,7 @@ acosh = builtin(
 )  # fmt: skip
 
 # Poles at x == -1 and x == 1, outside the open domain.
-atanh = builtin(
+atanh = unary(
     "atanh", math.atanh, lambda out, x: (div(1.0, sub(1.0, mul(x, x))),),
     domain="-1 < x < 1", samples=((-0.6,), (0.1,), (0.8,)),
 )  # fmt: skip

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import overload
 
 from rulegrad.kernel import ArityError, Dual, Scalar, Value
-from rulegrad.ops._define import builtin
+from rulegrad.ops._define import variadic
 
 __all__ = ["dot", "dot_op", "sum", "sum_op"]
 
@@ -21,7 +21,7 @@ def _sum(*xs: float) -> float:
     return builtins.sum(xs, 0.0)
 
 
-sum_op = builtin("sum", _sum, lambda out, *xs: (1.0,) * len(xs), samples=((0.5, -1.5, 2.0),))
+sum_op = variadic("sum", _sum, lambda out, *xs: (1.0,) * len(xs), samples=((0.5, -1.5, 2.0),))
 
 
 def _dot(*xs_then_ys: float) -> float:
@@ -36,7 +36,7 @@ def _dot_partials(out: float, *xs_then_ys: float) -> tuple[float, ...]:
     return xs_then_ys[n:] + xs_then_ys[:n]  # d/dx_i = y_i, d/dy_i = x_i
 
 
-dot_op = builtin("dot", _dot, _dot_partials, samples=((0.5, -1.5, 2.0, 0.25),))
+dot_op = variadic("dot", _dot, _dot_partials, samples=((0.5, -1.5, 2.0, 0.25),))
 
 
 @overload

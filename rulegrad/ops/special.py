@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from rulegrad.ops._define import builtin
+from rulegrad.ops._define import unary
 from rulegrad.ops.arithmetic import mul, neg
 from rulegrad.ops.exponential import exp
 
@@ -14,11 +14,11 @@ __all__ = ["erf", "erfc"]
 _TWO_OVER_SQRT_PI: Final = 2.0 / math.sqrt(math.pi)
 _ANY = ((-1.5,), (0.5,), (2.0,))
 
-erf = builtin(
+erf = unary(
     "erf", math.erf, lambda out, x: (mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),), samples=_ANY
 )
 
-erfc = builtin(
+erfc = unary(
     "erfc", math.erfc, lambda out, x: (mul(-_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),),
     samples=_ANY,
 )  # fmt: skip

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from rulegrad.kernel import Op, Partial, Undefined, to_float
-from rulegrad.ops._define import builtin
+from rulegrad.kernel import Partial, UnaryOp, Undefined, to_float
+from rulegrad.ops._define import binary, unary
 from rulegrad.ops.arithmetic import add, div, mul, neg, sub
 from rulegrad.ops.exponential import sqrt
 
@@ -14,13 +14,13 @@ __all__ = ["acos", "asin", "atan", "atan2", "cos", "hypot", "sin", "tan"]
 _ANY = ((-1.5,), (0.5,), (2.0,))
 _UNIT = ((-0.6,), (0.1,), (0.8,))
 
-cos: Op  # the two rules refer to each other
-sin = builtin("sin", math.sin, lambda out, x: (cos(x),), samples=_ANY)
+cos: UnaryOp  # the two rules refer to each other
+sin = unary("sin", math.sin, lambda out, x: (cos(x),), samples=_ANY)
 
-cos = builtin("cos", math.cos, lambda out, x: (neg(sin(x)),), samples=_ANY)
+cos = unary("cos", math.cos, lambda out, x: (neg(sin(x)),), samples=_ANY)
 
 # Poles at pi/2 + k*pi, where the forward value is already huge.
-tan = builtin("tan", math.tan, lambda out, x: (add(1.0, mul(out, out)),), samples=_ANY)
+tan = unary("tan", math.tan, lambda out, x: (add(1.0, mul(out, out)),), samples=_ANY)
 
 
 def _unit_slope(x: float, name: str) -> Partial:
@@ -30,7 +30,7 @@ def _unit_slope(x: float, name: str) -> Partial:
     return div(1.0, sqrt(sub(1.0, mul(x, x))))
 
 
-asin = builtin(
+asin = unary(
     "asin", math.asin, lambda out, x: (_unit_slope(x, "asin"),),
     domain="-1 <= x <= 1", samples=_UNIT,
 )  # fmt: skip
@@ -41,9 +41,9 @@ def _acos_partials(out: float, x: float) -> tuple[Partial]:
     return (slope if type(slope) is Undefined else neg(slope),)
 
 
-acos = builtin("acos", math.acos, _acos_partials, domain="-1 <= x <= 1", samples=_UNIT)
+acos = unary("acos", math.acos, _acos_partials, domain="-1 <= x <= 1", samples=_UNIT)
 
-atan = builtin("atan", math.atan, lambda out, x: (div(1.0, add(1.0, mul(x, x))),), samples=_ANY)
+atan = unary("atan", math.atan, lambda out, x: (div(1.0, add(1.0, mul(x, x))),), samples=_ANY)
 
 
 def _atan2_partials(out: float, y: float, x: float) -> tuple[Partial, Partial]:
@@ -55,7 +55,7 @@ def _atan2_partials(out: float, y: float, x: float) -> tuple[Partial, Partial]:
     return div(x, radius2), neg(div(y, radius2))
 
 
-atan2 = builtin(
+atan2 = binary(
     "atan2", math.atan2, _atan2_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5))
 )
 
@@ -72,4 +72,4 @@ def _hypot_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
     return div(x, out), div(y, out)
 
 
-hypot = builtin("hypot", _hypot, _hypot_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5)))
+hypot = binary("hypot", _hypot, _hypot_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5)))

@@ -79,8 +79,8 @@ class Namespace(Protocol[N]):
     def erfc(self, x: N, /) -> N: ...
     def atan2(self, y: N, x: N, /) -> N: ...
     def hypot(self, x: N, y: N, /) -> N: ...
-    def maximum(self, x: N | float, y: N | float, /) -> N: ...
-    def minimum(self, x: N | float, y: N | float, /) -> N: ...
+    def maximum(self, x: N, y: N | float, /) -> N: ...
+    def minimum(self, x: N, y: N | float, /) -> N: ...
     def sum(self, xs: Sequence[N | float], /) -> N: ...
     def dot(self, xs: Sequence[N | float], ys: Sequence[N | float], /) -> N: ...
 
@@ -172,10 +172,10 @@ class RulegradNamespace(Generic[S]):
     def hypot(self, x: S, y: S) -> S:
         return rg.hypot(x, y)
 
-    def maximum(self, x: S | float, y: S | float) -> S:
+    def maximum(self, x: S, y: S | float) -> S:
         return rg.maximum(x, y)
 
-    def minimum(self, x: S | float, y: S | float) -> S:
+    def minimum(self, x: S, y: S | float) -> S:
         return rg.minimum(x, y)
 
     def sum(self, xs: Sequence[S | float]) -> S:
@@ -535,7 +535,7 @@ def max_min_abs(ns: Namespace[N], v: Sequence[N]) -> N:
     return (
         ns.maximum(x * y, z) * ns.minimum(ns.sin(x), y + z)
         + ns.abs(y * z - 1.0)
-        + ns.maximum(0.1, z * z) * ns.minimum(x, 2.0)
+        + ns.maximum(z * z, 0.1) * ns.minimum(x, 2.0)
     )
 
 

@@ -58,8 +58,8 @@ def test_replace_in_a_private_registry() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: rg.sin(1.0, 2.0), "sin takes 1 argument, got 2"),
-        (lambda: rg.atan2(1.0), "atan2 takes 2 arguments, got 1"),
+        (lambda: rg.registry.get("sin")(1.0, 2.0), "sin takes 1 argument, got 2"),
+        (lambda: rg.registry.get("atan2")(1.0), "atan2 takes 2 arguments, got 1"),
         (lambda: rg.registry.get("dot")(1.0, 2.0, 3.0), "even number of arguments"),
         (lambda: rg.dot([1.0, 2.0], [1.0]), "dot takes two sequences of equal length, got 2 and 1"),
     ],
@@ -218,3 +218,24 @@ def test_malformed_rules() -> None:
     with pytest.raises(rg.RuleError, match="partials returned 2 values for 1 inputs"):
         rg.grad(wrong_count)(1.0)
     assert "bad" not in registry
+
+
+def test_fixed_arity_ops_check_their_forward() -> None:
+    with pytest.raises(rg.RuleError, match="a UnaryOp takes 1 argument"):
+        rg.UnaryOp("two", forward=lambda x, y: x * y, partials=None)
+    with pytest.raises(rg.RuleError, match="a BinaryOp takes 2 arguments"):
+        rg.BinaryOp("one", forward=lambda x: x, partials=None)
+    with pytest.raises(rg.RuleError, match="a BinaryOp takes 2 arguments"):
+        rg.BinaryOp("many", forward=lambda *xs: 0.0, partials=None)
+    square = rg.UnaryOp("square", forward=lambda x: x * x, partials=lambda out, x: (2.0 * x,))
+    assert isinstance(square, rg.Op) and square.arity == 1
+    assert rg.grad(square)(3.0) == 6.0
+
+
+def test_builtin_ops_are_typed_by_arity() -> None:
+    kinds = {op.name: type(op) for op in rg.registry if op.source == "built-in"}
+    assert kinds["sin"] is rg.UnaryOp and kinds["atan2"] is rg.BinaryOp
+    assert kinds["sum"] is rg.Op and kinds["dot"] is rg.Op
+    for op in rg.registry:
+        if op.source == "built-in" and op.arity in (1, 2):
+            assert type(op) is (rg.UnaryOp if op.arity == 1 else rg.BinaryOp), op.name

@@ -50,6 +50,31 @@ def test_keyword_arguments_pass_through(mode: rg.ModeLike) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_keyword_arguments_are_constants_of_jacobian_and_hessian(mode: rg.ModeLike) -> None:
+    def scaled(x: float, y: float, *, scale: float = 1.0) -> list[float]:
+        return [scale * x * y, x + y]
+
+    assert rg.jacobian(scaled, mode=mode)(2.0, 3.0, scale=5.0) == [[15.0, 10.0], [1.0, 1.0]]
+
+    def energy(x: float, y: float, *, k: float) -> float:
+        return k * x * x * y
+
+    assert rg.hessian(energy)(1.0, 2.0, k=3.0) == [[12.0, 6.0], [6.0, 0.0]]
+
+
+def test_differentiating_a_keyword_argument_is_explained() -> None:
+    def scaled(x: float, scale: float = 1.0) -> float:
+        return scale * x
+
+    with pytest.raises(rg.ArgumentError) as info:
+        rg.grad(scaled)(x=2.0)
+    message = str(info.value)
+    assert "argnums=0 needs at least 1 positional argument," in message
+    assert "keyword arguments (x) are held constant" in message
+    assert "pass the arguments to differentiate positionally" in message
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_non_differentiated_arguments_can_be_anything(mode: rg.ModeLike) -> None:
     def poly(x: float, coefficients: list[float]) -> float:
         return rg.sum([c * x**k for k, c in enumerate(coefficients)])

@@ -83,6 +83,11 @@ def ops() -> None:
     rg.sin("a")  # E: call-overload
     rg.sin(None)  # E: call-overload
     rg.sin(1.0j)  # E: call-overload
+    rg.sin()  # E: call-overload
+    rg.sin(1.0, 2.0)  # E: call-overload
+    rg.atan2(1.0)  # E: call-overload
+    rg.hypot(rg.Value(1.0), "a")  # E: call-overload
+    w: rg.Value = rg.atan2(1.0, rg.Dual(2.0))  # E: assignment
     rg.maximum(rg.Value(1.0), "a")  # E: call-overload
     rg.registry.get("sin")("a")  # E: call-overload
     rg.registry.get(3)  # E: arg-type
@@ -128,6 +133,8 @@ def transforms() -> None:
     rg.jacobian(f, mode="sideways")  # E: arg-type
     rg.jacobian(3.0)  # E: arg-type
     jac: float = rg.jacobian(f)(1.0, 2.0)  # E: assignment
+    rg.jacobian(vector_field)(1.0, "a")  # E: arg-type
+    rg.hessian(f)(1.0)  # E: call-arg
     h: list[float] = rg.hessian(f)(1.0, 2.0)  # E: assignment
     rg.hessian(vector_field)  # E: arg-type
     rg.derivative(f)  # E: arg-type

@@ -137,6 +137,14 @@ def every_op_keeps_the_kind() -> None:
     powered: rg.Dual = rg.pow(2.0, rg.Dual(3.0, 1.0))
     check(maximum.data, 2.0)
     check(powered.tangent, 8.0 * math.log(2.0))
+    # Built-in ops of one and two arguments are typed by arity and by the kind of node.
+    assert_type(rg.sin, rg.UnaryOp)
+    assert_type(rg.atan2, rg.BinaryOp)
+    assert_type(rg.atan2(1.0, rg.Value(2.0)), rg.Value)
+    assert_type(rg.hypot(rg.Dual(3.0, 1.0), 4.0), rg.Dual)
+    assert_type(rg.tanh(rg.Dual(0.0, 1.0)), rg.Dual)
+    either: float | rg.Value = rg.Value(0.5)
+    assert_type(rg.exp(either), float | rg.Value)  # mypy splits the union over the overloads
 
 
 # Code generic over the kind of number: one function for floats, Values and Duals.
@@ -324,6 +332,13 @@ def transforms_in_every_mode() -> None:
     assert pullback_many([1.0, 0.0, 0.0]) == (2.0, 1.0)
 
     h: list[list[float]] = rg.hessian(f)(1.0, 2.0)
+    # jacobian and hessian keep the signature of f; keyword arguments stay constants.
+    jacobian_f: Callable[[float, float], list[list[float]]] = rg.jacobian(vector_field)
+    hessian_f: Callable[[float, float], list[list[float]]] = rg.hessian(f)
+    assert jacobian_f(1.0, 2.0) == rg.jacobian(vector_field)(1.0, 2.0)
+    assert hessian_f(1.0, 2.0) == h
+    check(rg.hessian(loss_with_target)(2.0, target=1.0)[0][0],
+          rg.derivative(lambda w: loss_with_target(w, target=1.0), order=2)(2.0))  # fmt: skip
     check(h[0][0], 0.0)
     check(h[0][1], math.cos(2.0))
     check(h[1][1], -math.sin(2.0) + 2.0)
@@ -388,7 +403,7 @@ def cbrt_forward(x: float) -> float:
     return math.copysign(abs(x) ** (1.0 / 3.0), x)
 
 
-def cbrt_partials(out: float, x: float) -> tuple[float | rg.Undefined]:
+def cbrt_partials(out: float, x: float) -> tuple[rg.Partial]:
     if rg.to_float(out) == 0.0:
         return (rg.Undefined("the cube root has a vertical tangent at 0"),)
     return (1.0 / (3.0 * out * out),)

@@ -3,7 +3,7 @@
 - `positive.py` (realistic user code) must type-check and must also run;
 - `negative.py` (misuse, one per line) must produce exactly the errors its `# E: <code>`
   comments announce, no more and no fewer;
-- the `rulegrad` package itself must type-check.
+- the `rulegrad` package, the tests and the examples must type-check, and pass ruff.
 
 Each target gets one mypy run, in a subprocess (`python -m mypy`), sharing one cache
 directory for the session so the package is analysed from scratch only once.
@@ -41,6 +41,8 @@ _CODE: Final = re.compile(r"^[a-z][a-z0-9-]*$")
 # annotated with this code.
 REQUIRED_MISUSE: Final = {
     'rg.sin("a")': "call-overload",
+    "rg.sin()": "call-overload",
+    "rg.atan2(1.0)": "call-overload",
     "s: str = rg.grad(f)(1.0, 2.0)": "assignment",
     "float = rg.grad(f, argnums=(0, 1))(1.0, 2.0)": "assignment",
     "float(rg.Value(1.0))": "arg-type",
@@ -231,11 +233,20 @@ def test_typing_files_do_not_silence_mypy() -> None:
     assert silencing == []
 
 
-def test_package_passes_strict(mypy_cache: Path) -> None:
-    run = run_mypy(mypy_cache, PACKAGE)
+def test_project_passes_strict(mypy_cache: Path) -> None:
+    """The package, its tests and its examples: everything the project ships."""
+    run = run_mypy(mypy_cache, PACKAGE, ROOT / "tests", ROOT / "examples")
     assert run.returncode == 0 and not run.errors, (
-        "rulegrad must pass mypy --strict:\n" + run.transcript()
+        "rulegrad, tests and examples must pass mypy --strict:\n" + run.transcript()
     )
+
+
+def test_project_passes_ruff() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"ruff check failed:\n{result.stdout}{result.stderr}"
 
 
 def test_positive_runs() -> None:
