@@ -86,26 +86,25 @@ class OperandTypeError(RulegradError, TypeError):
         )
 
 
-class DomainError(RulegradError, ValueError):
-    """A value or a derivative is undefined at the given point."""
+class _AtPoint(RulegradError):
+    """An error of one op at one point: `.op_name` and `.point` say which."""
 
     def __init__(self, op_name: str, point: Sequence[float], message: str) -> None:
         self.op_name = op_name
         self.point = tuple(point)
         super().__init__(message)
+
+
+class DomainError(_AtPoint, ValueError):
+    """A value or a derivative is undefined at the given point."""
 
 
 class DivisionByZeroError(DomainError, ZeroDivisionError):
     """Division by zero, as Python's `1.0 / 0.0` raises it."""
 
 
-class RangeError(RulegradError, OverflowError):
+class RangeError(_AtPoint, OverflowError):
     """The result is too large to represent, as `math.exp(1000.0)` reports it."""
-
-    def __init__(self, op_name: str, point: Sequence[float], message: str) -> None:
-        self.op_name = op_name
-        self.point = tuple(point)
-        super().__init__(message)
 
 
 class MissingRuleError(RulegradError, NotImplementedError):
