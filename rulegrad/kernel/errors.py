@@ -86,7 +86,7 @@ class OperandTypeError(RulegradError, TypeError):
         )
 
 
-class _AtPoint(RulegradError):
+class _PointError(RulegradError):
     """An error of one op at one point: `.op_name` and `.point` say which."""
 
     def __init__(self, op_name: str, point: Sequence[float], message: str) -> None:
@@ -95,7 +95,7 @@ class _AtPoint(RulegradError):
         super().__init__(message)
 
 
-class DomainError(_AtPoint, ValueError):
+class DomainError(_PointError, ValueError):
     """A value or a derivative is undefined at the given point."""
 
 
@@ -103,7 +103,7 @@ class DivisionByZeroError(DomainError, ZeroDivisionError):
     """Division by zero, as Python's `1.0 / 0.0` raises it."""
 
 
-class RangeError(_AtPoint, OverflowError):
+class RangeError(_PointError, OverflowError):
     """The result is too large to represent, as `math.exp(1000.0)` reports it."""
 
 

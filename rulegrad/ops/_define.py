@@ -7,7 +7,9 @@ many arguments `rg.sin` or `rg.atan2` takes; they register the same kind of entr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypedDict, TypeVar
+
+from typing_extensions import Unpack
 
 from rulegrad.kernel import BUILTIN, BinaryOp, ForwardFn, Op, PartialsRule, UnaryOp, registry
 
@@ -16,50 +18,33 @@ __all__ = ["binary", "unary", "variadic"]
 _O = TypeVar("_O", bound=Op)
 
 
+class _Where(TypedDict, total=False):
+    domain: str  # a one-line note shown in domain errors, e.g. "x > 0"
+    samples: Sequence[Sequence[float]]  # points inside the domain where rules are checked
+
+
 def _builtin(
-    kind: type[_O],
-    name: str,
-    forward: ForwardFn,
-    partials: PartialsRule,
-    domain: str,
-    samples: Sequence[Sequence[float]],
+    kind: type[_O], name: str, forward: ForwardFn, partials: PartialsRule, where: _Where
 ) -> _O:
-    op = kind(name, forward=forward, partials=partials, domain=domain, samples=samples,
-              source=BUILTIN)  # fmt: skip
+    op = kind(name, forward=forward, partials=partials, source=BUILTIN, **where)
     registry.register(op)
     return op
 
 
 def unary(
-    name: str,
-    forward: ForwardFn,
-    partials: PartialsRule,
-    *,
-    domain: str = "",
-    samples: Sequence[Sequence[float]] = (),
+    name: str, forward: ForwardFn, partials: PartialsRule, **where: Unpack[_Where]
 ) -> UnaryOp:
     """Register a built-in op of one argument."""
-    return _builtin(UnaryOp, name, forward, partials, domain, samples)
+    return _builtin(UnaryOp, name, forward, partials, where)
 
 
 def binary(
-    name: str,
-    forward: ForwardFn,
-    partials: PartialsRule,
-    *,
-    domain: str = "",
-    samples: Sequence[Sequence[float]] = (),
+    name: str, forward: ForwardFn, partials: PartialsRule, **where: Unpack[_Where]
 ) -> BinaryOp:
     """Register a built-in op of two arguments."""
-    return _builtin(BinaryOp, name, forward, partials, domain, samples)
+    return _builtin(BinaryOp, name, forward, partials, where)
 
 
-def variadic(
-    name: str,
-    forward: ForwardFn,
-    partials: PartialsRule,
-    *,
-    samples: Sequence[Sequence[float]] = (),
-) -> Op:
+def variadic(name: str, forward: ForwardFn, partials: PartialsRule, **where: Unpack[_Where]) -> Op:
     """Register a built-in op of any number of arguments (a reduction)."""
-    return _builtin(Op, name, forward, partials, "", samples)
+    return _builtin(Op, name, forward, partials, where)
