@@ -6,19 +6,14 @@ import functools
 from collections.abc import Callable, Sequence
 
 from rulegrad.kernel import ArgumentError
-from rulegrad.modes.transforms import (
-    Mode,
-    ModeLike,
-    P,
+from rulegrad.modes._tracing import (
     forward_pass,
-    grad,
-    jvp,
-    normalize_mode,
     outputs_of,
     pull_back,
     split_dual,
     trace_reverse,
 )
+from rulegrad.modes.transforms import Mode, ModeLike, P, grad, jvp, normalize_mode
 
 __all__ = ["derivative", "hessian", "jacobian"]
 

@@ -8,38 +8,23 @@ keeps its own (lower) tag and is a constant here, so transforms nest in any mix 
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from typing import Literal, ParamSpec, TypeAlias, overload
 
-from rulegrad.kernel import (
-    ArgumentError,
-    Dual,
-    ModeError,
-    NonScalarOutputError,
-    Tag,
-    Value,
-    new_tag,
+from rulegrad.kernel import ArgumentError, ModeError
+from rulegrad.modes._tracing import (
+    as_scalar,
+    differentiated,
+    forward_pass,
+    outputs_of,
+    pull_back,
+    split_dual,
+    trace_reverse,
+    unwrap_reverse,
 )
-from rulegrad.modes.forward import FORWARD, make_dual
-from rulegrad.modes.reverse import REVERSE, backward, make_value
 
-__all__ = [
-    "Mode",
-    "ModeLike",
-    "forward_pass",
-    "grad",
-    "jvp",
-    "normalize_mode",
-    "outputs_of",
-    "pull_back",
-    "split_dual",
-    "trace_reverse",
-    "unwrap_reverse",
-    "value_and_grad",
-    "vjp",
-]
+__all__ = ["Mode", "ModeLike", "P", "grad", "jvp", "normalize_mode", "value_and_grad", "vjp"]
 
 P = ParamSpec("P")
 
@@ -60,18 +45,6 @@ def normalize_mode(mode: object) -> Mode:
         return Mode(mode)
     except ValueError:
         raise ModeError(mode) from None
-
-
-def _primal(x: object, origin: str, position: int) -> float:
-    """A differentiated argument: a real number, or a node of an enclosing transform."""
-    if type(x) is float or type(x) is Value or type(x) is Dual:
-        return x  # type: ignore[return-value]
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise ArgumentError(
-        f"{origin}: argument {position} is differentiated, so it must be a real number, "
-        f"not {type(x).__name__}"
-    )
 
 
 def _argnums(
@@ -101,98 +74,6 @@ def _argnums(
     return normalized
 
 
-def outputs_of(out: object, origin: str, *, allow_sequence: bool) -> list[float] | None:
-    """`out` as a list of scalars if it is a sequence (and that is allowed), else None.
-
-    Raises `NonScalarOutputError` for anything that is neither a scalar nor, where allowed,
-    a sequence of scalars.
-    """
-    if _is_scalar(out):
-        return None
-    if allow_sequence and isinstance(out, Sequence) and not isinstance(out, str):
-        items = list(out)
-        for i, item in enumerate(items):
-            if not _is_scalar(item):
-                raise NonScalarOutputError(
-                    f"{origin}: output {i} of f is a {type(item).__name__}, not a scalar"
-                )
-        return items
-    shape = f" of length {len(out)}" if isinstance(out, Sequence) else ""
-    hint = "; use rg.jacobian for functions with several outputs" if shape else ""
-    raise NonScalarOutputError(
-        f"{origin} needs f to return a scalar (a float, Value or Dual), "
-        f"but it returned {type(out).__name__}{shape}{hint}"
-    )
-
-
-def _is_scalar(x: object) -> bool:
-    return (
-        type(x) is Value
-        or type(x) is Dual
-        or (isinstance(x, numbers.Real) and not isinstance(x, bool))
-    )
-
-
-def _as_scalar(x: object) -> float:
-    return x if type(x) in (Value, Dual, float) else float(x)  # type: ignore[return-value,arg-type]
-
-
-def trace_reverse(
-    f: Callable[..., object],
-    args: Sequence[object],
-    argnums: tuple[int, ...],
-    origin: str,
-    kwargs: dict[str, object],
-) -> tuple[Tag, list[Value], object]:
-    """Run `f` with the `argnums` arguments as fresh leaves of a new reverse tag."""
-    call_args = list(args)
-    with new_tag(REVERSE, origin) as tag:
-        leaves = []
-        for i in argnums:
-            leaf = make_value(_primal(args[i], origin, i), (), None, tag)
-            leaves.append(leaf)
-            call_args[i] = leaf
-        out = f(*call_args, **kwargs)
-    return tag, leaves, out
-
-
-def pull_back(tag: Tag, leaves: list[Value], seeds: list[tuple[object, float]]) -> list[float]:
-    """The cotangents of `leaves` for output cotangents `seeds` (output, cotangent)."""
-    roots = [(out, ct) for out, ct in seeds if type(out) is Value and out._tag is tag]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    if roots:
-        backward(roots, accumulate=False)
-    return [leaf.grad for leaf in leaves]
-
-
-def unwrap_reverse(out: object, tag: Tag) -> float:
-    """The value of an output of a reverse trace, at the level enclosing `tag`."""
-    return out.data if type(out) is Value and out._tag is tag else _as_scalar(out)
-
-
-def forward_pass(
-    f: Callable[..., object],
-    args: Sequence[object],
-    tangents: dict[int, float],
-    origin: str,
-    kwargs: dict[str, object],
-) -> tuple[object, Tag]:
-    """Run `f` with the arguments in `tangents` as duals of a new forward tag."""
-    call_args = list(args)
-    with new_tag(FORWARD, origin) as tag:
-        for i, tangent in tangents.items():
-            call_args[i] = make_dual(_primal(args[i], origin, i), tangent, tag)
-        return f(*call_args, **kwargs), tag
-
-
-def split_dual(out: object, tag: Tag) -> tuple[float, float]:
-    """(primal, tangent) of an output of a forward pass; constants have tangent 0.0."""
-    if type(out) is Dual and out._tag is tag:
-        return out.primal, out.tangent
-    return _as_scalar(out), 0.0
-
-
 def _value_and_grads(
     f: Callable[..., object],
     mode: Mode,
@@ -208,7 +89,7 @@ def _value_and_grads(
     if not nums:
         out = f(*args, **kwargs)
         outputs_of(out, origin, allow_sequence=False)
-        return _as_scalar(out), []
+        return as_scalar(out), []
     value, grads = 0.0, []
     for i in nums:  # one forward pass per differentiated argument
         out, tag = forward_pass(f, args, {i: 1.0}, origin, kwargs)
@@ -295,7 +176,7 @@ def jvp(
             f"rg.jvp: {len(primals)} primals but {len(tangents)} tangents; "
             "give one tangent per primal"
         )
-    directions = {i: _primal(t, "rg.jvp tangent", i) for i, t in enumerate(tangents)}
+    directions = {i: differentiated(t, "rg.jvp tangent", i) for i, t in enumerate(tangents)}
     out, tag = forward_pass(f, tuple(primals), directions, "rg.jvp", {})
     outputs_of(out, "rg.jvp", allow_sequence=False)
     return split_dual(out, tag)
@@ -329,7 +210,7 @@ def vjp(
 
     def pullback(cotangent: float | Sequence[float]) -> tuple[float, ...]:
         if outputs is None:
-            seeds = [(out, _primal(cotangent, "rg.vjp pullback", 0))]
+            seeds = [(out, differentiated(cotangent, "rg.vjp pullback", 0))]
         else:
             if (
                 isinstance(cotangent, (str, bytes))
@@ -340,7 +221,7 @@ def vjp(
                     f"rg.vjp: f returned {len(outputs)} outputs, so the pullback takes a "
                     f"sequence of {len(outputs)} cotangents"
                 )
-            seeds = [(o, _primal(c, "rg.vjp pullback", i))
+            seeds = [(o, differentiated(c, "rg.vjp pullback", i))
                      for i, (o, c) in enumerate(zip(outputs, cotangent, strict=True))]  # fmt: skip
         return tuple(pull_back(tag, leaves, seeds))
 
