@@ -61,8 +61,10 @@ sigmoid = unary("sigmoid", _sigmoid, lambda out, x: (mul(out, sub(1.0, out)),), 
 
 def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
     base, exponent = to_float(x), to_float(y)
-    # d/dx x**y = y * x**(y-1): infinite at x == 0 when 0 < y < 1; x**0 is constant.
-    if exponent == 0.0:
+    # A partial may be a constant only where it stays constant: if the exponent is being
+    # differentiated too, d/dx x**y = y * x**(y-1) still depends on y where y == 0.
+    # d/dx x**y is infinite at x == 0 when y < 1; x**0 is constant for a constant 0.
+    if exponent == 0.0 and type(y) is float:
         dx: Partial = 0.0
     elif base == 0.0 and exponent < 1.0:
         dx = Undefined("x ** y has an infinite slope at x = 0 when y < 1")
@@ -72,11 +74,14 @@ def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
         dx = mul(2.0, x)
     else:
         dx = mul(y, pow(x, sub(y, 1.0)))
-    # d/dy x**y = x**y * log(x): zero at x == 0 (y > 0), not real for x < 0.
+    # d/dy x**y = x**y * log(x): zero at x == 0 (y > 0), not real for x < 0. Its own
+    # slope in x there, y * x**(y-1) * log(x) + x**(y-1), vanishes only for y > 1.
     if base > 0.0:
         dy: Partial = mul(out, log(x))
-    elif base == 0.0 and exponent > 0.0:
+    elif base == 0.0 and exponent > 0.0 and (type(x) is float or exponent > 1.0):
         dy = 0.0
+    elif base == 0.0 and exponent > 0.0:
+        dy = Undefined("d/dy x ** y has an infinite slope in x at x = 0 when y <= 1")
     else:
         dy = Undefined("x ** y is not differentiable in y at x <= 0")
     return dx, dy

@@ -131,3 +131,34 @@ def test_third_derivative_agrees_across_modes(op: rg.Op, point: tuple[float, ...
     third = rg.derivative(f, order=3)(point[0])
     expected = central_difference(rg.derivative(f, order=2), point[:1], 0)
     assert_close(third, expected, f"d3{op.name}/dx0^3 at {point}", rtol=1e-5)
+
+
+# Points where a partial is constant for a constant argument but not when that argument is
+# itself differentiated: hypothesis found pow's d/dx taken as 0.0 at y == 0 while y moved.
+@pytest.mark.parametrize(("outer", "inner"), MODE_PAIRS)
+def test_pow_mixed_partial_where_the_exponent_is_zero(
+    outer: rg.ModeLike, inner: rg.ModeLike
+) -> None:
+    # d^2/dx dy x**y = x**(y-1) * (1 + y * log(x)); at (x, y) = (b, 0) that is 1/b.
+    for base in (1.0, 2.0, 0.5):
+        point = (base, 0.0)
+        expected = 1.0 / base
+        assert_close(
+            nested_second(rg.pow, point, 0, 1, outer, inner), expected, f"dx dy at {point}"
+        )
+        assert_close(
+            nested_second(rg.pow, point, 1, 0, outer, inner), expected, f"dy dx at {point}"
+        )
+    assert rg.grad(lambda x: x**0.0, mode=inner)(2.0) == 0.0  # a constant 0 exponent stays 0
+
+
+@pytest.mark.parametrize(("outer", "inner"), MODE_PAIRS)
+def test_pow_slope_in_the_base_of_the_exponent_partial_at_zero(
+    outer: rg.ModeLike, inner: rg.ModeLike
+) -> None:
+    # d/dy x**y is 0 at x == 0 for y > 0, but its slope in x there is infinite for y <= 1
+    # and 0 for y > 1.
+    with pytest.raises(rg.DomainError, match=r"derivative of pow is undefined at x=0\.0, y=0\.5"):
+        nested_second(rg.pow, (0.0, 0.5), 0, 1, outer, inner)
+    assert nested_second(rg.pow, (0.0, 3.0), 0, 1, outer, inner) == 0.0
+    assert rg.grad(lambda y: 0.0**y, mode=inner)(0.5) == 0.0
