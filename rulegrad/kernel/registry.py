@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
-from typing import final
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeAlias, final
 
 from rulegrad.kernel.errors import DuplicateOpError, UnknownOpError
 from rulegrad.kernel.nodes import OPERATORS
-from rulegrad.kernel.op import Op
+from rulegrad.kernel.op import Op, OpCode
 from rulegrad.kernel.rules import ForwardFn, JvpRule, PartialsRule, VjpRule
 
-__all__ = ["OpRegistry", "define_op", "registry"]
+__all__ = ["MissHook", "OpRegistry", "define_op", "registry"]
+
+# Called with the name a lookup missed, before the lookup gives up; it may register ops.
+MissHook: TypeAlias = Callable[[str], None]
 
 
 @final
@@ -25,19 +28,43 @@ class OpRegistry:
     (True, 8.0)
     """
 
-    __slots__ = ("_binds_operators", "_lock", "_ops")
+    __slots__ = ("_binds_operators", "_lock", "_on_miss", "_ops")
 
     def __init__(self) -> None:
         self._ops: dict[str, Op] = {}
         self._lock = threading.RLock()
         self._binds_operators = False  # True only for the catalogue behind Python's operators
+        self._on_miss: MissHook | None = None
 
     def get(self, name: str) -> Op:
-        """The op called `name`; `UnknownOpError` (a `KeyError`) if there is none."""
+        """The op called `name`; `UnknownOpError` (a `KeyError`) if there is none.
+
+        A miss first runs the miss hook, if one is set (see `set_miss_hook`).
+        """
         try:
             return self._ops[name]
         except KeyError:
-            raise UnknownOpError(name, self._ops) from None
+            pass
+        hook = self._on_miss
+        if hook is not None:
+            hook(name)
+            if name in self._ops:
+                return self._ops[name]
+        raise UnknownOpError(name, self._ops)
+
+    def set_miss_hook(self, hook: MissHook | None) -> None:
+        """Run `hook(name)` whenever `get` or `in` misses, then look again.
+
+        This is how `rulegrad.plugins` loads plugins on the catalogue's first miss without
+        the kernel knowing about plugins. `None` removes the hook.
+
+        >>> reg = OpRegistry()
+        >>> reg.set_miss_hook(lambda name: print("missed", name))
+        >>> "nothing" in reg
+        missed nothing
+        False
+        """
+        self._on_miss = hook
 
     def register(self, op: Op, replace: bool = False) -> Op:
         """Add `op`; `DuplicateOpError` if its name is taken, unless `replace=True`."""
@@ -53,11 +80,45 @@ class OpRegistry:
                 OPERATORS.bind(op)
         return op
 
+    def register_all(self, ops: Iterable[Op]) -> None:
+        """Add every op in `ops`, or none: `DuplicateOpError` if any name is already taken.
+
+        >>> reg = OpRegistry()
+        >>> one = define_op("one", forward=lambda: 1.0, partials=lambda out: (), registry=reg)
+        >>> two = Op("two", forward=lambda: 2.0, partials=lambda out: ())
+        >>> reg.register_all([two, one])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+          ...
+        rulegrad.kernel.errors.DuplicateOpError: an op named 'one' is already registered; ...
+        >>> reg.names()
+        ['one']
+        """
+        ops = list(ops)
+        for op in ops:
+            if not isinstance(op, Op):
+                raise TypeError(f"register_all() takes Ops, not {type(op).__name__}")
+        with self._lock:
+            seen: set[str] = set()
+            for op in ops:
+                if op.name in self._ops or op.name in seen:
+                    raise DuplicateOpError(op.name)
+                seen.add(op.name)
+            for op in ops:
+                self.register(op)
+
     def names(self) -> list[str]:
         """The registered names, sorted."""
         return sorted(self._ops)
 
     def __contains__(self, name: object) -> bool:
+        # A miss runs the hook, as `get` does: `if name in registry: registry.get(name)`
+        # must find a plugin's op too.
+        if name in self._ops:
+            return True
+        hook = self._on_miss
+        if hook is None or not isinstance(name, str):
+            return False
+        hook(name)
         return name in self._ops
 
     def __iter__(self) -> Iterator[Op]:
@@ -87,13 +148,15 @@ def define_op(
     domain: str = "",
     samples: Sequence[Sequence[float]] = (),
     doc: str = "",
+    code: OpCode | None = None,
 ) -> Op:
     """Register a new op and return it, ready to call on floats, `Value`s and `Dual`s.
 
     `partials(out, *primals)` returns d out / d input, one per input, written with
     rulegrad ops so that it differentiates again. `jvp`/`vjp` optionally replace the rule
     in one mode. `domain` is a one-line note shown in domain errors; `samples` are points
-    inside the domain where the rules can be checked.
+    inside the domain where the rules can be checked. `code` optionally gives Python
+    templates of the forward value and partials, which `rg.compile` inlines.
 
     >>> import math, rulegrad as rg
     >>> cube = rg.define_op("cube_doc", forward=lambda x: x ** 3,
@@ -103,7 +166,7 @@ def define_op(
     """
     op = Op(
         name, forward=forward, partials=partials, jvp=jvp, vjp=vjp, arity=arity,
-        domain=domain, samples=samples, doc=doc,
+        domain=domain, samples=samples, doc=doc, code=code,
     )  # fmt: skip
     target = _default() if registry is None else registry
     return target.register(op, replace=replace)

@@ -1,0 +1,7 @@
+"""`python -m rulegrad ...` is the `rulegrad` command."""
+
+import sys
+
+from rulegrad.cli import main
+
+sys.exit(main())

@@ -1,0 +1,88 @@
+"""The command-line dispatcher: every mistake is one short line on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+from rulegrad.cli import CliError, main
+
+
+def test_unknown_command_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frobnicate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("rulegrad: error: argument COMMAND: invalid choice: 'frobnicate'")
+
+
+def test_no_command_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "required: COMMAND" in capsys.readouterr().err
+
+
+def test_a_huge_argument_is_not_echoed_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ops", "-" * 5000]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert len(err) < 400
+    assert err.rstrip().endswith("...")
+
+
+def test_warnings_print_as_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rulegrad.cli import ops
+
+    def run(args: object) -> int:
+        warnings.warn("plugin 'broken' was skipped:\nit raised", UserWarning, stacklevel=1)
+        raise CliError("stop here")
+
+    monkeypatch.setattr(ops, "run", run)
+    assert main(["ops"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "rulegrad: warning: plugin 'broken' was skipped: it raised",
+        "rulegrad: error: stop here",
+    ]
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # `rulegrad ops | head -1` with more output than the pipe holds: the write fails with
+    # BrokenPipeError, which should end the command quietly, as `ls | head` does.
+    script = (
+        "import sys\n"
+        "from rulegrad.cli import main, ops\n"
+        "def run(args):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "ops.run = run\n"
+        "sys.exit(main(['ops']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 141
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("setting", "loads"), [(None, True), ("1", False)])
+def test_commands_load_plugins_unless_disabled(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, loads: bool
+) -> None:
+    from rulegrad.cli import _common
+
+    calls: list[int] = []
+
+    def load_plugins() -> list[str]:
+        calls.append(1)
+        return []
+
+    monkeypatch.setattr(_common, "load_plugins", load_plugins)
+    if setting is None:
+        monkeypatch.delenv("RULEGRAD_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    else:
+        monkeypatch.setenv("RULEGRAD_DISABLE_PLUGIN_AUTOLOAD", setting)
+    assert _common.load_installed_plugins() is loads
+    assert calls == ([1] if loads else [])
