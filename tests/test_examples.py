@@ -24,3 +24,38 @@ def test_quickstart_runs_and_fits() -> None:
     final = re.search(r"final loss (\S+)", out)
     assert final is not None
     assert float(final.group(1)) < 0.01  # noise variance 0.05**2 = 0.0025
+
+
+def _run_example(name: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_newton_converges_quadratically() -> None:
+    out = _run_example("newton.py")
+    assert "minimum at (1.000000, 1.000000), f = 0.0e+00" in out
+    assert "Hessian there: [[802.0, -400.0], [-400.0, 200.0]]" in out
+    assert "minimum at (1.000000, 2.000000, 2.000000)" in out
+    rosenbrock, bowl = out.split("three arguments")
+    for run, most in ((rosenbrock, 12), (bowl, 10)):
+        sizes = [float(s) for s in re.findall(r"\|grad\| = (\S+)", run)]
+        assert 3 <= len(sizes) <= most and sizes[-1] < 1e-12
+        # Quadratic convergence: once small, each gradient is far below the last one.
+        assert sizes[-2] < 1e-6 and (sizes[-1] == 0.0 or sizes[-1] < sizes[-2] ** 1.5)
+
+
+def test_custom_op_runs_in_both_modes_and_draws() -> None:
+    out = _run_example("custom_op.py")
+    assert "logcosh(800) = 799.306853" in out
+    assert "reverse: d/dx [logcosh(2x) + x] at 0.5 = 2.523188  (2 tanh 1 + 1 = 2.523188)" in out
+    assert "forward: d/dx [logcosh(2x) + x] at 0.5 = 2.523188" in out
+    assert "grad logcosh(0.5): reverse 0.462117, forward 0.462117" in out
+    assert "second derivative at 0.5: 0.786448, forward over reverse 0.786448" in out
+    assert "check_op: logcosh" in out
+    dot = out[out.index("digraph rulegrad {") :]
+    assert dot.rstrip().endswith("}")
+    assert '[shape=ellipse, label="logcosh"];' in dot and "<td>y</td>" in dot

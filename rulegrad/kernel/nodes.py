@@ -10,6 +10,7 @@ knows no particular op).
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, TypeVar, final
 
 from typing_extensions import Self
@@ -20,7 +21,7 @@ from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Tag, escaped
 if TYPE_CHECKING:
     from rulegrad.kernel.op import Op
 
-__all__ = ["OPERATORS", "Dual", "Node", "Scalar", "Value", "as_real", "to_float"]
+__all__ = ["DISPLAY", "OPERATORS", "Dual", "Node", "Scalar", "Value", "as_real", "to_float"]
 
 _N = TypeVar("_N")
 
@@ -63,6 +64,23 @@ class _Operators:
 
 
 OPERATORS = _Operators()
+
+
+@final
+class _Display:
+    """How a `Value` shows itself in Jupyter.
+
+    `rulegrad.pictures` installs `svg` when it is imported: the kernel cannot import it,
+    since data flows into the kernel, never out of it.
+    """
+
+    __slots__ = ("svg",)
+
+    def __init__(self) -> None:
+        self.svg: Callable[[Value], str | None] | None = None
+
+
+DISPLAY = _Display()
 
 _FLOAT_HELP = (
     "{kind} is a node of a differentiable computation; float() would silently drop its "
@@ -215,6 +233,11 @@ class Value(Node):
         if tag is not ROOT_REVERSE and not tag.active:
             raise escaped(tag)
         tag.engine.backward(self, as_real(seed, "backward seed") if tag is ROOT_REVERSE else seed)
+
+    def _repr_svg_(self) -> str | None:
+        """The graph below this node, drawn for Jupyter; None keeps the plain repr."""
+        svg = DISPLAY.svg
+        return None if svg is None else svg(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
