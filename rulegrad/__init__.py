@@ -10,6 +10,7 @@ to any order in any mix of modes.
 12.0
 """
 
+from rulegrad import nn
 from rulegrad.kernel import (
     ArgumentError,
     ArityError,
@@ -39,8 +40,12 @@ from rulegrad.kernel import (
     to_float,
 )
 from rulegrad.modes import (
+    Compiled,
     Mode,
     ModeLike,
+    OpCode,
+    TracingError,
+    compile,
     derivative,
     grad,
     hessian,
@@ -87,18 +92,23 @@ from rulegrad.ops import (
     tan,
     tanh,
 )
+from rulegrad.pictures import draw, to_dot
+from rulegrad.plugins import CheckReport, PluginWarning, RuleCheckError, check_op, load_plugins
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "ArityError", "BinaryOp", "DivisionByZeroError", "DomainError", "Dual",
+    "ArgumentError", "ArityError", "BinaryOp", "CheckReport", "Compiled", "DivisionByZeroError",
+    "DomainError", "Dual",
     "DuplicateOpError", "EscapedValueError", "MissingRuleError", "Mode", "ModeError",
-    "ModeLike", "NonScalarOutputError", "Op", "OpRegistry", "OperandTypeError", "Partial",
-    "RangeError", "RuleError", "RulegradError", "Scalar", "UnaryOp", "Undefined",
+    "ModeLike", "NonScalarOutputError", "Op", "OpCode", "OpRegistry", "OperandTypeError", "Partial",
+    "PluginWarning", "RangeError", "RuleCheckError", "RuleError", "RulegradError", "Scalar",
+    "TracingError", "UnaryOp", "Undefined",
     "UnknownOpError", "Value",
     "__version__", "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh",
-    "cos", "cosh", "define_op", "derivative", "div", "dot", "erf", "erfc", "exp", "expm1",
-    "grad", "hessian", "hypot", "jacobian", "jvp", "log", "log1p", "log2", "log10",
-    "maximum", "minimum", "mul", "neg", "pow", "registry", "relu", "sigmoid", "sin", "sinh",
-    "sqrt", "sub", "sum", "tan", "tanh", "to_float", "value_and_grad", "vjp",
+    "check_op", "compile",
+    "cos", "cosh", "define_op", "derivative", "div", "dot", "draw", "erf", "erfc", "exp", "expm1",
+    "grad", "hessian", "hypot", "jacobian", "jvp", "load_plugins", "log", "log1p", "log2", "log10",
+    "maximum", "minimum", "mul", "neg", "nn", "pow", "registry", "relu", "sigmoid", "sin", "sinh",
+    "sqrt", "sub", "sum", "tan", "tanh", "to_dot", "to_float", "value_and_grad", "vjp",
 ]  # fmt: skip

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Final, final, overload
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Final, TypeAlias, final, overload
 
 from rulegrad.kernel.errors import (
     ArityError,
@@ -26,9 +27,31 @@ from rulegrad.kernel.nodes import Dual, Scalar, Value, to_float
 from rulegrad.kernel.rules import ForwardFn, JvpRule, Partial, PartialsRule, Undefined, VjpRule
 from rulegrad.kernel.tags import Tag, escaped
 
-__all__ = ["BUILTIN", "BinaryOp", "Op", "UnaryOp"]
+__all__ = ["BUILTIN", "BinaryOp", "Op", "OpCode", "UnaryOp"]
 
 BUILTIN: Final = "built-in"
+
+# Code templates: format strings over the primals `{0}`, `{1}`, ... and the output `{out}`
+# (partials only), or, for ops of any arity, functions of the argument expressions that
+# return None where they have no template for those arguments.
+ForwardCode: TypeAlias = "str | Callable[[Sequence[str]], str | None]"
+PartialsCode: TypeAlias = "Sequence[str] | Callable[[str, Sequence[str]], Sequence[str] | None]"
+
+
+@final
+@dataclass(frozen=True)
+class OpCode:
+    """Python source for an op's forward value and partials, which `rg.compile` inlines.
+
+    `_m` is the `math` module. A template must compute exactly what the rule computes on
+    floats, or raise where the rule fails; a part left as None is called instead.
+
+    >>> OpCode("{0} * {1}", ("{1}", "{0}")).forward.format("x", "y")
+    'x * y'
+    """
+
+    forward: ForwardCode | None = None
+    partials: PartialsCode | None = None
 
 
 class Op:
@@ -44,7 +67,7 @@ class Op:
     """
 
     __slots__ = (
-        "arity", "doc", "domain", "forward", "jvp", "name", "params", "partials",
+        "arity", "code", "doc", "domain", "forward", "jvp", "name", "params", "partials",
         "samples", "source", "vjp",
     )  # fmt: skip
 
@@ -63,6 +86,7 @@ class Op:
         samples: Sequence[Sequence[float]] = (),
         doc: str = "",
         source: str = "user",
+        code: OpCode | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise RuleError(repr(name), "an op's name must be a Python identifier")
@@ -93,10 +117,18 @@ class Op:
         self.samples = tuple(tuple(float(v) for v in point) for point in samples)
         self.doc = doc or (inspect.getdoc(forward) or "")
         self.source = source  # "built-in", "user", or the plugin distribution it came from
+        self.code = code  # templates for rg.compile; None: it calls forward and the rules
+        if code is not None and not isinstance(code, OpCode):
+            raise RuleError(name, f"code must be an OpCode, got {type(code).__name__}")
         if arity is not None:
             _check_rule_arity(self, "partials", partials, arity + 1)
             _check_rule_arity(self, "jvp", jvp, 3)
             _check_rule_arity(self, "vjp", vjp, 3)
+            templates = code.partials if code is not None else None
+            if isinstance(templates, str) or (
+                isinstance(templates, Sequence) and len(templates) != arity
+            ):
+                raise RuleError(name, f"code.partials needs one template per input ({arity})")
             for point in self.samples:
                 if len(point) != arity:
                     raise RuleError(

@@ -1,8 +1,10 @@
-"""The two modes (reverse: `Value` graphs; forward: dual numbers) and the transforms.
+"""The two modes (reverse: `Value` graphs; forward: dual numbers), the transforms, and
+`compile`, which turns a traced function into straight-line Python.
 
 Importing this package installs both engines into the kernel's root tags.
 """
 
+from rulegrad.modes.compiled import Compiled, OpCode, TracingError, compile
 from rulegrad.modes.forward import FORWARD
 from rulegrad.modes.matrices import derivative, hessian, jacobian
 from rulegrad.modes.reverse import REVERSE
@@ -11,8 +13,12 @@ from rulegrad.modes.transforms import Mode, ModeLike, grad, jvp, value_and_grad,
 __all__ = [
     "FORWARD",
     "REVERSE",
+    "Compiled",
     "Mode",
     "ModeLike",
+    "OpCode",
+    "TracingError",
+    "compile",
     "derivative",
     "grad",
     "hessian",

@@ -12,6 +12,7 @@ from typing import TypedDict, TypeVar
 from typing_extensions import Unpack
 
 from rulegrad.kernel import BUILTIN, BinaryOp, ForwardFn, Op, PartialsRule, UnaryOp, registry
+from rulegrad.kernel.op import OpCode
 
 __all__ = ["binary", "unary", "variadic"]
 
@@ -21,6 +22,7 @@ _O = TypeVar("_O", bound=Op)
 class _Where(TypedDict, total=False):
     domain: str  # a one-line note shown in domain errors, e.g. "x > 0"
     samples: Sequence[Sequence[float]]  # points inside the domain where rules are checked
+    code: OpCode  # the same arithmetic as Python source, which rg.compile inlines
 
 
 def _builtin(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from rulegrad.kernel import Partial, Undefined, to_float
+from rulegrad.kernel.op import OpCode
 from rulegrad.ops._define import binary, unary
 from rulegrad.ops.arithmetic import add, div, mul, sub
 
@@ -13,7 +14,9 @@ __all__ = ["exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sigmoid", "s
 _POSITIVE = ((0.3,), (1.0,), (2.5,))
 _ANY = ((-1.5,), (0.5,), (2.0,))
 
-exp = unary("exp", math.exp, lambda out, x: (out,), samples=_ANY)
+exp = unary(
+    "exp", math.exp, lambda out, x: (out,), samples=_ANY, code=OpCode("_m.exp({0})", ("{out}",))
+)
 
 
 def _log(x: float) -> float:
@@ -21,30 +24,40 @@ def _log(x: float) -> float:
 
 
 # Singular at x == 0, outside the domain (the forward pass fails there).
-log = unary("log", _log, lambda out, x: (div(1.0, x),), domain="x > 0", samples=_POSITIVE)
+log = unary(
+    "log", _log, lambda out, x: (div(1.0, x),), domain="x > 0", samples=_POSITIVE,
+    code=OpCode("_m.log({0})", ("1.0 / {0}",)),
+)  # fmt: skip
 
 log2 = unary(
     "log2", math.log2, lambda out, x: (div(1.0, mul(x, math.log(2.0))),),
     domain="x > 0", samples=_POSITIVE,
+    code=OpCode("_m.log2({0})", (f"1.0 / ({{0}} * {math.log(2.0)!r})",)),
 )  # fmt: skip
 
 log10 = unary(
     "log10", math.log10, lambda out, x: (div(1.0, mul(x, math.log(10.0))),),
     domain="x > 0", samples=_POSITIVE,
+    code=OpCode("_m.log10({0})", (f"1.0 / ({{0}} * {math.log(10.0)!r})",)),
 )  # fmt: skip
 
 log1p = unary(
     "log1p", math.log1p, lambda out, x: (div(1.0, add(1.0, x)),),
     domain="x > -1", samples=((-0.5,), (0.5,), (2.0,)),
+    code=OpCode("_m.log1p({0})", ("1.0 / (1.0 + {0})",)),
 )  # fmt: skip
 
-expm1 = unary("expm1", math.expm1, lambda out, x: (add(out, 1.0),), samples=_ANY)
+expm1 = unary(
+    "expm1", math.expm1, lambda out, x: (add(out, 1.0),), samples=_ANY,
+    code=OpCode("_m.expm1({0})", ("{out} + 1.0",)),
+)  # fmt: skip
 
 # Infinite slope at x == 0: the derivative raises DomainError there.
 sqrt = unary(
     "sqrt", math.sqrt,
     lambda out, x: (div(0.5, out) if out > 0 else Undefined("sqrt has an infinite slope at 0"),),
     domain="x >= 0", samples=_POSITIVE,
+    code=OpCode("_m.sqrt({0})", ("0.5 / {out}",)),  # raises at out == 0, where the rule does
 )  # fmt: skip
 
 
@@ -56,7 +69,10 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-sigmoid = unary("sigmoid", _sigmoid, lambda out, x: (mul(out, sub(1.0, out)),), samples=_ANY)
+sigmoid = unary(
+    "sigmoid", _sigmoid, lambda out, x: (mul(out, sub(1.0, out)),), samples=_ANY,
+    code=OpCode(None, ("{out} * (1.0 - {out})",)),
+)  # fmt: skip
 
 
 def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
@@ -91,4 +107,7 @@ pow = binary(
     "pow", math.pow, _pow_partials,
     domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
     samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)),
+    # The general formulas: where the rule has a special case, they give the same number
+    # (y * x**(y-1) at y == 2 is 2 * x) or raise (math.pow(0.0, -1.0)) where it differs.
+    code=OpCode("_m.pow({0}, {1})", ("{1} * _m.pow({0}, {1} - 1.0)", "{out} * _m.log({0})")),
 )  # fmt: skip

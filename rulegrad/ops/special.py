@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
+from rulegrad.kernel.op import OpCode
 from rulegrad.ops._define import unary
 from rulegrad.ops.arithmetic import mul, neg
 from rulegrad.ops.exponential import exp
@@ -15,10 +16,12 @@ _TWO_OVER_SQRT_PI: Final = 2.0 / math.sqrt(math.pi)
 _ANY = ((-1.5,), (0.5,), (2.0,))
 
 erf = unary(
-    "erf", math.erf, lambda out, x: (mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),), samples=_ANY
-)
+    "erf", math.erf, lambda out, x: (mul(_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),), samples=_ANY,
+    code=OpCode("_m.erf({0})", (f"{_TWO_OVER_SQRT_PI!r} * _m.exp(-({{0}} * {{0}}))",)),
+)  # fmt: skip
 
 erfc = unary(
     "erfc", math.erfc, lambda out, x: (mul(-_TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))),),
     samples=_ANY,
+    code=OpCode("_m.erfc({0})", (f"({-_TWO_OVER_SQRT_PI!r}) * _m.exp(-({{0}} * {{0}}))",)),
 )  # fmt: skip

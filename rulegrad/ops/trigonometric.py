@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from rulegrad.kernel import Partial, UnaryOp, Undefined, to_float
+from rulegrad.kernel.op import OpCode
 from rulegrad.ops._define import binary, unary
 from rulegrad.ops.arithmetic import add, div, mul, neg, sub
 from rulegrad.ops.exponential import sqrt
@@ -15,12 +16,21 @@ _ANY = ((-1.5,), (0.5,), (2.0,))
 _UNIT = ((-0.6,), (0.1,), (0.8,))
 
 cos: UnaryOp  # the two rules refer to each other
-sin = unary("sin", math.sin, lambda out, x: (cos(x),), samples=_ANY)
+sin = unary(
+    "sin", math.sin, lambda out, x: (cos(x),), samples=_ANY,
+    code=OpCode("_m.sin({0})", ("_m.cos({0})",)),
+)  # fmt: skip
 
-cos = unary("cos", math.cos, lambda out, x: (neg(sin(x)),), samples=_ANY)
+cos = unary(
+    "cos", math.cos, lambda out, x: (neg(sin(x)),), samples=_ANY,
+    code=OpCode("_m.cos({0})", ("-_m.sin({0})",)),
+)  # fmt: skip
 
 # Poles at pi/2 + k*pi, where the forward value is already huge.
-tan = unary("tan", math.tan, lambda out, x: (add(1.0, mul(out, out)),), samples=_ANY)
+tan = unary(
+    "tan", math.tan, lambda out, x: (add(1.0, mul(out, out)),), samples=_ANY,
+    code=OpCode("_m.tan({0})", ("1.0 + {out} * {out}",)),
+)  # fmt: skip
 
 
 def _unit_slope(x: float, name: str) -> Partial:
@@ -33,6 +43,7 @@ def _unit_slope(x: float, name: str) -> Partial:
 asin = unary(
     "asin", math.asin, lambda out, x: (_unit_slope(x, "asin"),),
     domain="-1 <= x <= 1", samples=_UNIT,
+    code=OpCode("_m.asin({0})", ("1.0 / _m.sqrt(1.0 - {0} * {0})",)),  # raises at x = -1, 1
 )  # fmt: skip
 
 
@@ -41,9 +52,15 @@ def _acos_partials(out: float, x: float) -> tuple[Partial]:
     return (slope if type(slope) is Undefined else neg(slope),)
 
 
-acos = unary("acos", math.acos, _acos_partials, domain="-1 <= x <= 1", samples=_UNIT)
+acos = unary(
+    "acos", math.acos, _acos_partials, domain="-1 <= x <= 1", samples=_UNIT,
+    code=OpCode("_m.acos({0})", ("-(1.0 / _m.sqrt(1.0 - {0} * {0}))",)),
+)  # fmt: skip
 
-atan = unary("atan", math.atan, lambda out, x: (div(1.0, add(1.0, mul(x, x))),), samples=_ANY)
+atan = unary(
+    "atan", math.atan, lambda out, x: (div(1.0, add(1.0, mul(x, x))),), samples=_ANY,
+    code=OpCode("_m.atan({0})", ("1.0 / (1.0 + {0} * {0})",)),
+)  # fmt: skip
 
 
 def _atan2_partials(out: float, y: float, x: float) -> tuple[Partial, Partial]:
@@ -56,8 +73,11 @@ def _atan2_partials(out: float, y: float, x: float) -> tuple[Partial, Partial]:
 
 
 atan2 = binary(
-    "atan2", math.atan2, _atan2_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5))
-)
+    "atan2", math.atan2, _atan2_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5)),
+    code=OpCode("_m.atan2({0}, {1})", (  # both raise at the origin
+        "{1} / ({1} * {1} + {0} * {0})", "-({0} / ({1} * {1} + {0} * {0}))",
+    )),
+)  # fmt: skip
 
 
 def _hypot(x: float, y: float) -> float:
@@ -72,4 +92,7 @@ def _hypot_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
     return div(x, out), div(y, out)
 
 
-hypot = binary("hypot", _hypot, _hypot_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5)))
+hypot = binary(
+    "hypot", _hypot, _hypot_partials, samples=((0.5, 1.0), (-1.0, 0.25), (2.0, -1.5)),
+    code=OpCode("_m.hypot({0}, {1})", ("{0} / {out}", "{1} / {out}")),  # raise at the origin
+)  # fmt: skip

@@ -1,0 +1,229 @@
+"""Tracing for `rg.compile`: run `f` once on placeholders and record every op it applies.
+
+The arguments become `Value`s of a fresh tag whose engine records instead of computing:
+each op applied to them appends one node to the tape. A traced node's primal is `TRACED`,
+a placeholder that refuses to become a number, so anything in `f` that needs the value of
+an argument (a comparison, `bool()`, `float()`, ...) raises `TracingError`, naming the
+operation and the line, instead of quietly freezing one branch into the compiled code.
+"""
+
+from __future__ import annotations
+
+import linecache
+import numbers
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import CodeType, FrameType
+from typing import Final, NoReturn, final
+
+from rulegrad.kernel import Dual, Node, Op, RulegradError, Scalar, Tag, Value, new_tag
+from rulegrad.modes._tracing import outputs_of
+from rulegrad.modes.reverse import make_value
+
+__all__ = ["TRACED", "Trace", "TracingError", "trace"]
+
+_PACKAGE: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_NODES: Final = os.path.join(_PACKAGE, "kernel", "nodes.py")
+# Node.__float__ is hidden from type checkers (see nodes.py), hence getattr.
+_NODE_FLOAT: Final[CodeType] = getattr(Node, "__float__").__code__  # noqa: B009
+
+_ADVICE: Final = (
+    "rg.compile traces f once, with placeholders for its arguments, and replays the recorded "
+    "ops for every input, so nothing f does may depend on the values of its arguments. "
+    "Write branches with ops (rg.relu, rg.abs, rg.maximum, rg.minimum), or use rg.grad or "
+    "rg.value_and_grad, which run f afresh at every call"
+)
+
+_COMPARISON: Final = "a comparison (<, <=, >, >=)"
+_READERS: Final = {
+    "__lt__": _COMPARISON,
+    "__le__": _COMPARISON,
+    "__gt__": _COMPARISON,
+    "__ge__": _COMPARISON,
+    "__bool__": "bool() (an if, while, and, or, not on a traced value)",
+}
+
+
+class TracingError(RulegradError, TypeError):
+    """`rg.compile` cannot trace `f`: what `f` does depends on the values of its arguments.
+
+    `.operation` names what needed a value ("a comparison (<, <=, >, >=)", "float()", ...)
+    and `.location` the line of `f` where it happened ("file.py, line 3: if x > 0:").
+    """
+
+    def __init__(self, problem: str, operation: str, location: str, advice: str = _ADVICE) -> None:
+        self.operation = operation
+        self.location = location
+        at = f", at {location}" if location else ""
+        super().__init__(f"rg.compile cannot compile f: {problem}{at}. {advice}".rstrip())
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What one call of `f` on placeholders did: its ops, in order, and its result."""
+
+    tag: Tag
+    leaves: tuple[Value, ...]  # one per positional argument
+    tape: tuple[Value, ...]  # every op applied, in the order f applied them
+    out: Value | float  # a node of `tag`, or a constant
+
+
+def trace(f: Callable[..., object], n_args: int) -> Trace:
+    """Call `f` on `n_args` placeholder arguments and record what it computes."""
+    recorder = _Recorder()
+    with new_tag(recorder, "rg.compile") as tag:
+        leaves = tuple(make_value(TRACED, (), None, tag) for _ in range(n_args))  # type: ignore[arg-type]
+        try:
+            out = f(*leaves)
+        except RulegradError:
+            raise
+        except TypeError as exc:
+            raise _from_type_error(exc) from exc
+    return Trace(tag, leaves, tuple(recorder.tape), _result(out, tag))
+
+
+def _result(out: object, tag: Tag) -> Value | float:
+    if type(out) is Value and out._tag is tag:
+        return out
+    if isinstance(out, (Value, Dual)):
+        raise TracingError(
+            f"f returned a {type(out).__name__} that was not computed from its arguments",
+            "the result",
+            "",
+            "",
+        )
+    if out is TRACED:
+        raise TracingError("f returned the .data of a traced value", "the result", "", "")
+    outputs_of(out, "rg.compile", allow_sequence=False)  # NonScalarOutputError for the rest
+    return float(out)  # type: ignore[arg-type]  # a real number, checked just above
+
+
+@final
+class _Recorder:
+    """The engine behind a trace's tag: it records each op instead of computing it."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self) -> None:
+        self.tape: list[Value] = []
+
+    @property
+    def name(self) -> str:
+        return "rg.compile"
+
+    def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
+        for arg in args:
+            if isinstance(arg, (Value, Dual)) and arg._tag is not tag:
+                kind, origin = type(arg).__name__, arg._tag.origin
+                made = f"by {origin}" if origin.startswith("rg.") else "by hand, a parameter?"
+                raise TracingError(
+                    f"f uses a {kind} made outside it ({made}); compiled code can only depend "
+                    "on its arguments, so pass it as one",
+                    f"{op.name} of an outside {kind}",
+                    _location(sys._getframe(1)),
+                    "",
+                )
+        node = make_value(TRACED, args, op, tag)  # type: ignore[arg-type]
+        self.tape.append(node)
+        return node
+
+    def backward(self, root: Value, seed: Scalar) -> None:
+        raise TracingError(
+            "f calls .backward() on a traced value; return the value and use the compiled "
+            "function's grad or value_and_grad instead",
+            ".backward()",
+            _location(sys._getframe(1)),
+            "",
+        )
+
+
+@final
+class _Traced:
+    """The primal of every traced node: it has no number until the compiled code runs."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<traced>"
+
+    def __float__(self) -> NoReturn:
+        raise _needs_value("float()")
+
+    def __int__(self) -> NoReturn:
+        raise _needs_value("int()")
+
+    def __index__(self) -> NoReturn:
+        raise _needs_value("an index")
+
+    def __bool__(self) -> NoReturn:
+        raise _needs_value("bool()")
+
+    def __round__(self, ndigits: int | None = None) -> NoReturn:
+        raise _needs_value("round()")
+
+    def __lt__(self, other: object) -> NoReturn:
+        raise _needs_value(_COMPARISON)
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+# Registered as a real number so that every path that wants a number from a node (to_float,
+# as_real, an op given `.data`) calls float() on it, which names the culprit.
+numbers.Real.register(_Traced)
+TRACED: Final = _Traced()
+
+
+def _inside(frame: FrameType) -> bool:
+    return frame.f_code.co_filename.startswith(_PACKAGE)
+
+
+def _needs_value(use: str) -> TracingError:
+    """The error for the placeholder asked for a number by the code two frames up."""
+    frame: FrameType | None = sys._getframe(2)
+    via_to_float = False
+    # Step out of the plumbing that reads a node's number to whatever asked for it.
+    while frame is not None and frame.f_code.co_filename == _NODES:
+        name = frame.f_code.co_name
+        if name in _READERS:
+            use = _READERS[name]
+            break
+        via_to_float = via_to_float or name == "to_float"
+        frame = frame.f_back
+    else:
+        if frame is not None and _inside(frame):
+            name = frame.f_code.co_name
+            module = os.path.relpath(frame.f_code.co_filename, os.path.dirname(_PACKAGE[:-1]))
+            use = f"rulegrad's {name}() ({module})"
+        elif via_to_float:
+            use = "rg.to_float()"
+    return TracingError(f"{use} needs the value of a traced argument", use, _location(frame))
+
+
+def _location(frame: FrameType | None) -> str:
+    """Where the first frame outside rulegrad, from `frame` outwards, is running."""
+    while frame is not None and _inside(frame):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    code = linecache.getline(filename, line).strip()
+    return f"{filename}, line {line}" + (f": {code}" if code else "")
+
+
+def _from_type_error(exc: TypeError) -> TracingError:
+    """A TypeError from f while tracing, which usually means a node was used as a number."""
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    innermost = frames[-1] if frames else None
+    if innermost is not None and innermost.f_code is _NODE_FLOAT:
+        use = "float(), int() or a math function"
+        where = _location(innermost)
+        return TracingError(f"{use} needs the value of a traced argument", use, where)
+    return TracingError(
+        f"tracing it raised TypeError ({exc}); Python raises that where it needs a number "
+        "and gets a traced value (round(), an index, range(), ...)",
+        f"TypeError: {exc}",
+        _location(innermost),
+    )

@@ -1,0 +1,261 @@
+"""`rg.compile`: trace `f` once per argument count, then run it as straight-line Python.
+
+The first call with n arguments traces `f` (see `_trace_compile.py`); each of the three
+entry points then generates and compiles its own function for that trace (`_codegen.py`),
+once. Later calls run that function on floats: no nodes, no dispatch, no graph walk.
+
+The compiled code is a fast path, never a second semantics. Where it raises (a domain
+error, a division by zero, an undefined derivative, a missing rule) or produces a
+non-finite number, the call reruns `f` in the dynamic mode, which returns its exact result
+or raises its exact error. Arguments that are nodes of an enclosing transform run `f`
+dynamically too, so a compiled function nests inside `rg.grad` and the others.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Generic, NoReturn, ParamSpec, TypeVar, final
+
+from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError
+from rulegrad.kernel.op import OpCode
+from rulegrad.modes._codegen import KINDS, Kind, NeedsDynamicError, build, generate
+from rulegrad.modes._trace_compile import Trace, TracingError, trace
+from rulegrad.modes._tracing import trace_reverse, unwrap_reverse
+from rulegrad.modes.transforms import jvp, value_and_grad
+
+__all__ = ["Compiled", "OpCode", "TracingError", "compile"]
+
+P = ParamSpec("P")
+_R = TypeVar("_R")  # what one kind of generated function returns
+
+
+@final
+class Compiled(Generic[P]):
+    """`f` compiled by `rg.compile`: the same function, and its derivatives, as fast code.
+
+    `grad` and `value_and_grad` differentiate with respect to every positional argument
+    and always give a tuple, one float per argument (`rg.grad(f, argnums=(0, 1, ...))`).
+
+    >>> import rulegrad as rg
+    >>> f = rg.compile(lambda x, y: x * rg.sin(y))
+    >>> f.grad(2.0, 0.0)
+    (0.0, 2.0)
+    """
+
+    __slots__ = ("_f", "_gradients", "_jvps", "_traces", "_values", "f")
+
+    def __init__(self, f: Callable[P, float]) -> None:
+        if not callable(f):
+            raise ArgumentError(f"rg.compile needs a function, not {type(f).__name__}")
+        self.f = f
+        self._f: Callable[..., float] = f
+        self._traces: dict[int, Trace] = {}
+        self._values: dict[int, Callable[..., float]] = {}
+        self._gradients: dict[int, Callable[..., tuple[float, tuple[float, ...]]]] = {}
+        self._jvps: dict[int, Callable[..., tuple[float, float]]] = {}
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> float:
+        """f(*args), computed by the compiled code."""
+        primals = self._primals(args, kwargs, "argument")
+        if primals is None:
+            return self._f(*args)
+        run = self._values.get(len(primals)) or self._build(self._values, "value", len(primals))
+        try:
+            return run(*primals)
+        except Exception:  # the dynamic run below raises the precise error
+            pass
+        return self._dynamic_value(primals)
+
+    def value_and_grad(self, *args: P.args, **kwargs: P.kwargs) -> tuple[float, tuple[float, ...]]:
+        """(f(*args), the gradient with respect to every argument), in one reverse sweep.
+
+        >>> import rulegrad as rg
+        >>> rg.compile(lambda x, y: x * y + y).value_and_grad(2.0, 3.0)
+        (9.0, (3.0, 3.0))
+        """
+        primals = self._primals(args, kwargs, "argument")
+        if primals is None:
+            return self._dynamic_gradient(args)
+        n_args = len(primals)
+        run = self._gradients.get(n_args) or self._build(self._gradients, "value_and_grad", n_args)
+        try:
+            out, gradient = run(*primals)
+            total = sum(gradient, out)
+            if total - total == 0.0:  # all finite: nothing the dynamic mode does differently
+                return out, gradient
+        except Exception:
+            pass
+        return self._dynamic_gradient(primals)
+
+    def grad(self, *args: P.args, **kwargs: P.kwargs) -> tuple[float, ...]:
+        """The gradient with respect to every argument, one float each.
+
+        >>> import rulegrad as rg
+        >>> rg.compile(lambda x: x ** 3).grad(2.0)
+        (12.0,)
+        """
+        return self.value_and_grad(*args, **kwargs)[1]
+
+    def jvp(self, primals: Sequence[float], tangents: Sequence[float]) -> tuple[float, float]:
+        """Forward mode: (f(*primals), the derivative of f along `tangents`), as `rg.jvp`.
+
+        >>> import rulegrad as rg
+        >>> rg.compile(lambda x, y: x * y).jvp((2.0, 3.0), (1.0, 0.0))
+        (6.0, 3.0)
+        """
+        for what, given in (("primals", primals), ("tangents", tangents)):
+            if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+                raise ArgumentError(f"{self._origin()}.jvp: {what} must be a sequence of numbers")
+        if len(primals) != len(tangents):
+            raise ArgumentError(
+                f"{self._origin()}.jvp: {len(primals)} primals but {len(tangents)} tangents; "
+                "give one tangent per primal"
+            )
+        xs = self._primals(tuple(primals), {}, "primal")
+        ts = self._primals(tuple(tangents), {}, "tangent")
+        if xs is None or ts is None:
+            return jvp(self._f, primals, tangents)
+        run = self._jvps.get(len(xs)) or self._build(self._jvps, "jvp", len(xs))
+        try:
+            out, tangent = run(*xs, *ts)
+            total = out + tangent
+            if total - total == 0.0:
+                return out, tangent
+        except Exception:
+            pass
+        return jvp(self._f, xs, ts)
+
+    def source(self, n_args: int, kind: Kind = "value_and_grad") -> str:
+        """The Python the compiled code runs for `n_args` arguments, to read.
+
+        `kind` is "value" (the forward sweep), "value_and_grad" (forward, then the reverse
+        sweep that accumulates the adjoints `g<i>`) or "jvp" (values `v<i>` with tangents
+        `t<i>`).
+
+        >>> import rulegrad as rg
+        >>> print(rg.compile(lambda x, y: x * rg.sin(y)).source(2))
+        def value_and_grad(v0, v1):
+            v2 = _m.sin(v1)
+            v3 = v0 * v2
+            g3 = 1.0
+            g0 = v2 * g3
+            g2 = v0 * g3
+            g1 = _m.cos(v1) * g2
+            return v3, (g0, g1)
+        """
+        if isinstance(n_args, bool) or not isinstance(n_args, int) or n_args < 0:
+            raise ArgumentError(f"source: n_args must be a non-negative int, got {n_args!r}")
+        if kind not in KINDS:
+            raise ArgumentError(f"source: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        return generate(self._trace(n_args), kind)[0].rstrip("\n")
+
+    def __repr__(self) -> str:
+        counts = ", ".join(map(str, sorted(self._traces))) or "none yet"
+        return f"<rg.compile of {self._name()}; traced for argument counts: {counts}>"
+
+    def _name(self) -> str:
+        name = getattr(self.f, "__qualname__", None) or getattr(self.f, "__name__", None)
+        return name if isinstance(name, str) else repr(self.f)
+
+    def _origin(self) -> str:
+        return f"compiled {self._name()}"
+
+    def _primals(
+        self, args: tuple[object, ...], kwargs: dict[str, object], what: str
+    ) -> tuple[float, ...] | None:
+        """`args` as floats; None if one is a node (f then runs dynamically)."""
+        if kwargs:
+            raise ArgumentError(
+                f"{self._origin()} takes positional arguments only, got {', '.join(kwargs)}="
+                "; fix constants with a closure or functools.partial before rg.compile"
+            )
+        for arg in args:
+            if type(arg) is not float:
+                break
+        else:
+            return args  # type: ignore[return-value]  # all floats, checked just above
+        floats: list[float] = []
+        for i, arg in enumerate(args):
+            if isinstance(arg, Node):
+                return None
+            if not isinstance(arg, numbers.Real):
+                raise ArgumentError(
+                    f"{self._origin()}: {what} {i} must be a real number, not {type(arg).__name__}"
+                )
+            try:
+                floats.append(float(arg))
+            except OverflowError:
+                raise ArgumentError(
+                    f"{self._origin()}: {what} {i} is too large for a float"
+                ) from None
+        return tuple(floats)
+
+    def _trace(self, n_args: int) -> Trace:
+        found = self._traces.get(n_args)
+        if found is None:
+            _check_signature(self._f, n_args, self._origin())
+            found = self._traces[n_args] = trace(self._f, n_args)
+        return found
+
+    def _build(
+        self, table: dict[int, Callable[..., _R]], kind: Kind, n_args: int
+    ) -> Callable[..., _R]:
+        try:
+            found = self._trace(n_args)
+        except (TracingError, NonScalarOutputError, ArgumentError):
+            raise
+        except Exception:
+            # f failed on constants alone while being traced. The dynamic run, every time,
+            # raises what f raises for the given arguments (an op on them may fail first).
+            function: Callable[..., _R] = _dynamic_only
+        else:
+            function = build(found, kind)  # type: ignore[assignment]
+        table[n_args] = function
+        return function
+
+    def _dynamic_value(self, primals: tuple[float, ...]) -> float:
+        # Through nodes, so that `x / y` in f raises rulegrad's error, as it does under rg.grad.
+        every = tuple(range(len(primals)))
+        tag, _, out = trace_reverse(self._f, primals, every, self._origin(), {})
+        return unwrap_reverse(out, tag)
+
+    def _dynamic_gradient(self, args: tuple[object, ...]) -> tuple[float, tuple[float, ...]]:
+        every = tuple(range(len(args)))
+        return value_and_grad(self._f, argnums=every)(*args)
+
+
+def _dynamic_only(*args: float) -> NoReturn:
+    raise NeedsDynamicError
+
+
+def _check_signature(f: Callable[..., object], n_args: int, origin: str) -> None:
+    """ArgumentError if f cannot take `n_args` positional arguments."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):
+        return  # no signature to read: calling f will tell
+    try:
+        signature.bind(*range(n_args))
+    except TypeError as exc:
+        plural = "" if n_args == 1 else "s"
+        raise ArgumentError(f"{origin} was called with {n_args} argument{plural}: {exc}") from None
+
+
+def compile(f: Callable[P, float]) -> Compiled[P]:  # shadows the builtin inside this module only
+    """Compile `f` to straight-line Python: same numbers, much less time per call.
+
+    `f` is traced once per argument count, with placeholders for its arguments, so what
+    it computes must not depend on their values: a comparison, `bool()` or `float()` of an
+    argument raises `rg.TracingError`. The result computes `f(*args)`, `.grad(*args)` and
+    `.value_and_grad(*args)` (reverse mode, every argument) and `.jvp(primals, tangents)`
+    (forward mode), and shows the code it runs with `.source(n_args)`. Results and errors
+    are those of `rg.value_and_grad` and `rg.jvp`.
+
+    >>> import rulegrad as rg
+    >>> f = rg.compile(lambda x, y: x * y + rg.exp(x))
+    >>> f(0.0, 2.0), f.value_and_grad(0.0, 2.0)
+    (1.0, (1.0, (3.0, 0.0)))
+    """
+    return Compiled(f)

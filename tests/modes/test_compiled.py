@@ -1,0 +1,262 @@
+"""`rg.compile`: generated code, templates, caching, nesting, big graphs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+import pytest
+
+import rulegrad as rg
+from rulegrad.modes import compiled as compiled_module
+from rulegrad.modes._codegen import generate
+
+Function = Callable[..., float]
+
+
+@pytest.fixture
+def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a compiled call reruns f dynamically instead of running its code."""
+
+    def fail(*args: object) -> NoReturn:
+        raise AssertionError("the compiled call fell back to the dynamic mode")
+
+    for name in ("_dynamic_value", "_dynamic_gradient"):
+        monkeypatch.setattr(rg.Compiled, name, fail)
+    monkeypatch.setattr(compiled_module, "jvp", fail)
+
+
+def f(x: float, y: float) -> float:
+    return x * rg.sin(y) + y**2
+
+
+@pytest.mark.usefixtures("no_fallback")
+def test_values_and_derivatives_equal_the_dynamic_modes() -> None:
+    compiled: rg.Compiled[[float, float]] = rg.compile(f)
+    value: float = compiled(1.5, -0.5)
+    gradient: tuple[float, ...] = compiled.grad(1.5, -0.5)
+    assert value == f(1.5, -0.5)
+    assert gradient == rg.grad(f, argnums=(0, 1))(1.5, -0.5)
+    assert compiled.value_and_grad(1.5, -0.5) == rg.value_and_grad(f, argnums=(0, 1))(1.5, -0.5)
+    assert compiled.jvp((1.5, -0.5), (0.25, 2.0)) == rg.jvp(f, (1.5, -0.5), (0.25, 2.0))
+
+
+def test_templated_ops_become_plain_arithmetic() -> None:
+    compiled = rg.compile(lambda x, y: x * y + rg.exp(x) - y / 2.0)
+    source = compiled.source(2)
+    assert "v2 = v0 * v1" in source and "v3 = _m.exp(v0)" in source
+    assert "g0 = g0 + v1 * g2" in source  # d(x*y)/dx = y, times the adjoint, added
+    assert "g2 = g4" in source and "g5 = -g6" in source  # partials 1.0 and -1.0: no product
+    assert "_partials" not in source and "_mul(" not in source
+    assert compiled.source(2, "value").startswith("def value(v0, v1):")
+    assert compiled.source(2, "jvp").startswith("def jvp(v0, v1, t0, t1):")
+
+
+TEMPLATED = [op for op in rg.registry if op.code is not None and op.samples]
+
+
+@pytest.mark.usefixtures("no_fallback")
+@pytest.mark.parametrize("op", TEMPLATED, ids=[op.name for op in TEMPLATED])
+def test_every_template_computes_what_its_rules_compute(op: rg.Op) -> None:
+    compiled = rg.compile(op)
+    for point in op.samples:
+        every = tuple(range(len(point)))
+        assert compiled(*point) == op(*point)
+        assert compiled.value_and_grad(*point) == rg.value_and_grad(op, every)(*point)
+        tangents = [0.5 + i for i in every]
+        assert compiled.jvp(point, tangents) == rg.jvp(op, point, tangents)
+
+
+def test_the_common_built_ins_have_templates() -> None:
+    names = {op.name for op in TEMPLATED}
+    assert {"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tanh",
+            "sigmoid", "relu", "sqrt", "sum", "dot"} <= names  # fmt: skip
+
+
+@pytest.mark.usefixtures("no_fallback")
+def test_ops_without_a_template_are_called() -> None:
+    cube = rg.Op("cube", forward=lambda x: x * x * x, partials=lambda out, x: (3.0 * x * x,))
+    compiled = rg.compile(lambda x: cube(x) + x)
+    assert "_cube(v0)" in compiled.source(1) and "_cube_partials(v1, v0)" in compiled.source(1)
+    assert compiled.value_and_grad(2.0) == (10.0, (13.0,))
+    assert compiled.jvp((2.0,), (0.5,)) == (10.0, 6.5)
+
+
+def test_a_user_op_can_carry_a_template() -> None:
+    cube = rg.define_op(
+        "cube_compiled",
+        forward=lambda x: x * x * x,
+        partials=lambda out, x: (3.0 * x * x,),
+        code=rg.OpCode("{0} * {0} * {0}", ("3.0 * {0} * {0}",)),
+        registry=rg.OpRegistry(),
+    )
+    compiled = rg.compile(lambda x: cube(x) + x)
+    assert "v1 = v0 * v0 * v0" in compiled.source(1) and "_cube" not in compiled.source(1)
+    assert compiled.value_and_grad(2.0) == (10.0, (13.0,))
+    with pytest.raises(rg.RuleError, match=r"one template per input \(1\)"):
+        rg.Op("bad", forward=abs, arity=1, partials=None, code=rg.OpCode("{0}", ("1.0", "2.0")))
+    with pytest.raises(rg.RuleError, match="code must be an OpCode"):
+        rg.Op("bad", forward=lambda x: x, partials=None, code="{0}")  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("no_fallback")
+def test_hand_written_jvp_and_vjp_rules_are_called() -> None:
+    calls: list[str] = []
+
+    def jvp(out: float, primals: tuple[float, ...], tangents: tuple[float, ...]) -> float:
+        calls.append("jvp")
+        return 2.0 * primals[0] * tangents[0]
+
+    def vjp(out: float, primals: tuple[float, ...], cotangent: float) -> tuple[float]:
+        calls.append("vjp")
+        return (2.0 * primals[0] * cotangent,)
+
+    square = rg.Op("square", forward=lambda x: x * x, partials=None, jvp=jvp, vjp=vjp)
+    compiled = rg.compile(lambda x: square(x) * 3.0)
+    assert compiled.grad(2.0) == (12.0,)
+    assert compiled.jvp((2.0,), (1.0,)) == (12.0, 12.0)
+    assert calls == ["vjp", "jvp"]
+
+
+def test_traced_once_per_argument_count() -> None:
+    traces: list[int] = []
+
+    def total(*xs: float) -> float:
+        traces.append(len(xs))
+        return rg.sum([x * x for x in xs])
+
+    compiled = rg.compile(total)
+    assert "not traced yet" not in repr(compiled) and "none yet" in repr(compiled)
+    for _ in range(3):
+        assert compiled(1.0, 2.0) == 5.0
+        assert compiled.grad(1.0, 2.0) == (2.0, 4.0)
+        assert compiled.jvp((1.0, 2.0), (1.0, 1.0)) == (5.0, 6.0)
+    assert compiled.value_and_grad(1.0, 2.0, 3.0) == (14.0, (2.0, 4.0, 6.0))
+    assert compiled(3.0) == 9.0
+    assert traces == [2, 3, 1]
+    assert "argument counts: 1, 2, 3" in repr(compiled)
+
+
+@pytest.mark.parametrize(
+    ("function", "point", "expected"),
+    [
+        (lambda x: x - x, (3.0,), (0.0,)),
+        (lambda x: x / x, (3.0,), (0.0,)),
+        (lambda x: x * x + x, (3.0,), (7.0,)),
+        (lambda a, b: (a + a) * (b * a), (2.0, 5.0), (40.0, 8.0)),
+        (lambda x, y: rg.dot([x, y, x], [y, 2.0, x]), (2.0, 3.0), (7.0, 4.0)),
+        (lambda x, y: rg.sum([x, 1.0, y, x]), (2.0, 3.0), (2.0, 1.0)),
+    ],
+)
+@pytest.mark.usefixtures("no_fallback")
+def test_operands_used_twice_and_reductions(
+    function: Function, point: tuple[float, ...], expected: tuple[float, ...]
+) -> None:
+    compiled = rg.compile(function)
+    assert compiled.grad(*point) == expected
+    assert compiled.grad(*point) == rg.grad(function, argnums=tuple(range(len(point))))(*point)
+
+
+def test_constants_and_untouched_arguments() -> None:
+    assert rg.compile(lambda x, y: 3).value_and_grad(1.0, 2.0) == (3.0, (0.0, 0.0))
+    assert rg.compile(lambda x, y: y * 2.0).grad(1.0, 5.0) == (0.0, 2.0)
+    assert rg.compile(lambda x: x).value_and_grad(4.0) == (4.0, (1.0,))
+    assert rg.compile(lambda: 2.5).value_and_grad() == (2.5, ())
+    assert rg.compile(lambda x: x * math.inf).jvp((1.0,), (1.0,)) == (math.inf, math.inf)
+    assert rg.compile(lambda x: x + -0.5 * (x - -1.5)).source(1, "value").count("(-") == 2
+
+
+def test_ints_and_bools_are_numbers_as_for_rg_grad() -> None:
+    compiled = rg.compile(lambda x, y: x * y)
+    assert compiled(2, 3) == 6.0 and type(compiled(2, 3)) is float
+    assert compiled.grad(True, 3) == (3.0, 1.0)
+
+
+@pytest.mark.usefixtures("no_fallback")
+def test_wide_sum_is_one_flat_expression() -> None:
+    xs = [random.Random(1).uniform(-1.0, 1.0) + i / 10_000 for i in range(10_000)]
+    compiled = rg.compile(lambda *x: rg.sum([xi * xi for xi in x]))
+    assert compiled.value_and_grad(*xs) == rg.value_and_grad(
+        compiled.f, argnums=tuple(range(10_000))
+    )(*xs)
+    assert compiled.jvp(xs, [1.0] * len(xs)) == rg.jvp(compiled.f, xs, [1.0] * len(xs))
+
+
+def test_compiled_functions_nest_inside_transforms() -> None:
+    compiled = rg.compile(f)
+    assert rg.grad(compiled)(1.5, -0.5) == rg.grad(f)(1.5, -0.5)
+    assert rg.grad(lambda x: compiled.grad(x, 2.0)[0], mode="forward")(1.0) == 0.0
+    second = rg.grad(lambda y: compiled.grad(1.0, y)[1])(0.5)
+    assert second == pytest.approx(-math.sin(0.5) + 2.0)
+    tangent = compiled.jvp((rg.Value(1.0), 2.0), (1.0, 0.0))[1]  # type: ignore[arg-type]
+    assert tangent == rg.jvp(f, (1.0, 2.0), (1.0, 0.0))[1]
+
+
+def test_transforms_inside_f_are_traced_through() -> None:
+    def f_with_grad(x: float) -> float:
+        return rg.grad(lambda y: rg.sin(y) * x)(x) + rg.jvp(rg.exp, (x,), (2.0,))[1]
+
+    compiled = rg.compile(f_with_grad)
+    assert compiled.value_and_grad(0.7) == rg.value_and_grad(f_with_grad, argnums=(0,))(0.7)
+
+
+def test_generated_source_compiles_for_each_kind_and_is_straight_line() -> None:
+    compiled = rg.compile(lambda x, y: rg.maximum(x, y) * rg.relu(x) + abs(y))
+    trace = compiled._trace(2)
+    for kind in ("value", "value_and_grad", "jvp"):
+        source, namespace = generate(trace, kind)
+        assert source == compiled.source(2, kind) + "\n"
+        assert not any(word in source for word in ("for ", "while ", "def _"))
+        assert {"_m", "_sum"} <= set(namespace)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_fallback")
+def test_a_chain_of_ten_thousand_ops_compiles() -> None:
+    def chain(x: float) -> float:
+        for _ in range(5_000):
+            x = x * 0.9999 + rg.sin(x) * 1e-4
+        return x
+
+    compiled = rg.compile(chain)
+    assert len(compiled._trace(1).tape) == 20_000
+    assert compiled.value_and_grad(0.5) == rg.value_and_grad(chain, argnums=(0,))(0.5)
+    assert compiled.jvp((0.5,), (1.0,)) == rg.jvp(chain, (0.5,), (1.0,))
+
+
+def _mlp_svm_loss(points: Sequence[tuple[float, float]], labels: Sequence[float]) -> Function:
+    """micrograd's demo loss: MLP 2-16-16-1 with ReLU, SVM margin, L2 on 337 parameters."""
+    sizes = (2, 16, 16, 1)
+
+    def loss(*params: float) -> float:
+        margins = []
+        for point, label in zip(points, labels, strict=True):
+            h: list[float] = list(point)
+            k = 0
+            for depth, (nin, nout) in enumerate(itertools.pairwise(sizes)):
+                rows = [params[k + i * (nin + 1) : k + (i + 1) * (nin + 1)] for i in range(nout)]
+                k += nout * (nin + 1)
+                h = [rg.dot(row[:-1], h) + row[-1] for row in rows]
+                h = h if depth == len(sizes) - 2 else [rg.relu(v) for v in h]
+            margins.append(rg.relu(1.0 + -label * h[0]))
+        return rg.sum(margins) * (1.0 / len(margins)) + 1e-4 * rg.sum([p * p for p in params])
+
+    return loss
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_fallback")
+def test_micrograd_mlp_step_compiles_and_matches_the_dynamic_gradient() -> None:
+    rng = random.Random(0)
+    points = [(rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)) for _ in range(100)]
+    labels = [1.0 if x * y > 0 else -1.0 for x, y in points]
+    loss = _mlp_svm_loss(points, labels)
+    params = [rng.uniform(-1.0, 1.0) for _ in range(337)]
+    compiled = rg.compile(loss)
+    value, gradient = compiled.value_and_grad(*params)
+    assert (value, gradient) == rg.value_and_grad(loss, argnums=tuple(range(337)))(*params)
+    assert len(gradient) == 337 and any(g != 0.0 for g in gradient)
+    assert compiled(*params) == value
