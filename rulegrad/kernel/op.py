@@ -183,6 +183,19 @@ class Op:
             raise escaped(top)
         return top.engine.lift(self, args, top)
 
+    def forward_at(self, primals: Sequence[float]) -> float:
+        """The forward function at plain floats; its failures become rulegrad errors.
+
+        Engines call this once they have unwrapped their nodes' primals to floats, which
+        skips a second dispatch through `__call__`.
+        """
+        try:
+            return self.forward(*primals)
+        except RulegradError:
+            raise
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise _forward_error(self, tuple(primals), exc) from exc
+
     def evaluate_partials(self, out: Scalar, primals: Sequence[Scalar]) -> Sequence[Partial]:
         """The partials rule at a point, checked; both modes call this, never the rule."""
         rule = self.partials

@@ -19,9 +19,9 @@ from rulegrad.kernel import (
     Tag,
     Value,
 )
-from rulegrad.modes._contraction import add, is_zero, scale
+from rulegrad.modes._contraction import add, scale
 
-__all__ = ["FORWARD", "ForwardEngine", "make_dual", "tangent_out"]
+__all__ = ["FORWARD", "ForwardEngine", "make_dual"]
 
 _new = object.__new__
 
@@ -44,17 +44,30 @@ class ForwardEngine:
         return "forward"
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
+        # This runs once per op applied to a Dual, so it is written out flat.
         primals: list[float] = []
         tangents: list[float] = []
+        plain = True  # every primal a float: no enclosing transform's node among them
+        moving = False  # some tangent is not a plain zero
         for arg in args:
             if type(arg) is Dual and arg._tag is tag:
-                primals.append(arg.primal)
-                tangents.append(arg.tangent)
+                primal = arg.primal
+                tangent = arg.tangent
+                if not moving and (type(tangent) is not float or tangent != 0.0):
+                    moving = True
             else:
-                primals.append(arg)  # type: ignore[arg-type]
-                tangents.append(0.0)
-        out = op(*primals)
-        return make_dual(out, tangent_out(op, out, primals, tangents), tag)
+                primal = arg  # type: ignore[assignment]
+                tangent = 0.0
+            if type(primal) is not float:
+                plain = False
+            primals.append(primal)
+            tangents.append(tangent)
+        out = op.forward_at(primals) if plain else op(*primals)
+        node: Dual = _new(Dual)
+        node.primal = out
+        node.tangent = tangent_out(op, out, primals, tangents) if moving else 0.0
+        node._tag = tag
+        return node
 
     def backward(self, root: Value, seed: Scalar) -> None:
         raise RulegradError("forward mode has no backward pass")
@@ -65,9 +78,10 @@ ROOT_FORWARD.engine = FORWARD
 
 
 def tangent_out(op: Op, out: float, primals: list[float], tangents: list[float]) -> float:
-    """d out along `tangents`: sum of partial_i * tangent_i over the non-zero tangents."""
-    if all(is_zero(t) for t in tangents):
-        return 0.0
+    """d out along `tangents`: sum of partial_i * tangent_i over the non-zero tangents.
+
+    The caller has checked that some tangent is not a plain zero.
+    """
     if op.jvp is not None:
         return op.jvp(out, tuple(primals), tuple(tangents))
     if op.partials is None:
@@ -75,6 +89,12 @@ def tangent_out(op: Op, out: float, primals: list[float], tangents: list[float])
     partials = op.evaluate_partials(out, primals)
     total = 0.0
     for partial, tangent in zip(partials, tangents, strict=True):
-        if not is_zero(tangent):
-            total = add(total, scale(op.check_partial(partial, primals), tangent))  # type: ignore[arg-type]
+        if type(tangent) is float:
+            if tangent == 0.0:
+                continue
+            if type(partial) is float:  # the first-order case, written out
+                term = partial * tangent
+                total = term if type(total) is float and total == 0.0 else total + term
+                continue
+        total = add(total, scale(op.check_partial(partial, primals), tangent))  # type: ignore[arg-type]
     return total

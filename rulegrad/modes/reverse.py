@@ -49,8 +49,25 @@ class ReverseEngine:
         return "reverse"
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
-        primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in args]  # type: ignore[misc]
-        return make_value(op(*primals), args, op, tag)
+        # This runs once per op applied to a Value, so it is written out flat: one call
+        # (the forward function, through forward_at) and the node built in place.
+        primals: list[float] = []
+        plain = True
+        for arg in args:
+            if type(arg) is Value and arg._tag is tag:
+                arg = arg.data
+            if type(arg) is not float:
+                plain = False  # a node of an enclosing transform
+            primals.append(arg)  # type: ignore[arg-type]
+        out = op.forward_at(primals) if plain else op(*primals)
+        node: Value = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._inputs = args
+        node._op = op
+        node._tag = tag
+        return node
 
     def backward(self, root: Value, seed: Scalar) -> None:
         backward([(root, seed)], accumulate=True)
@@ -77,8 +94,14 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
     for node in reversed(order):
         op = node._op
         cotangent = node.grad
-        if op is None or is_zero(cotangent):
+        if op is None:
             continue
+        if type(cotangent) is float:
+            if cotangent == 0.0:
+                continue
+            if op.vjp is None and op.partials is not None:
+                _float_step(node, op, cotangent, tag)
+                continue
         inputs = node._inputs
         primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in inputs]  # type: ignore[misc]
         lifted = [type(a) is Value and a._tag is tag for a in inputs]
@@ -91,6 +114,26 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
             if not is_zero(old):
                 node.grad = old + node.grad
     return order
+
+
+def _float_step(node: Value, op: Op, cotangent: float, tag: Tag) -> None:
+    """One node's contributions when its cotangent is a plain float (first-order backward).
+
+    The same arithmetic as the general path below, written out: this runs once per node.
+    """
+    inputs = node._inputs
+    primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in inputs]  # type: ignore[misc]
+    partials = op.evaluate_partials(node.data, primals)
+    for arg, partial in zip(inputs, partials, strict=True):
+        if type(arg) is Value and arg._tag is tag:
+            if type(partial) is not float:  # Undefined, or a node of an enclosing transform
+                checked = op.check_partial(partial, primals)
+                arg.grad = add(arg.grad, scale(checked, cotangent))  # type: ignore[arg-type]
+            else:
+                grad = arg.grad
+                term = partial * cotangent
+                # As `add`: a plain 0.0 total takes the term as it is (keeps -0.0).
+                arg.grad = term if type(grad) is float and grad == 0.0 else grad + term
 
 
 def _input_cotangents(
