@@ -4,7 +4,7 @@
 Importing this package installs both engines into the kernel's root tags.
 """
 
-from rulegrad.modes.compiled import Compiled, OpCode, TracingError, compile
+from rulegrad.modes.compiled import Compiled, OpCode, TraceSizeError, TracingError, compile
 from rulegrad.modes.forward import FORWARD
 from rulegrad.modes.matrices import derivative, hessian, jacobian
 from rulegrad.modes.reverse import REVERSE
@@ -17,6 +17,7 @@ __all__ = [
     "Mode",
     "ModeLike",
     "OpCode",
+    "TraceSizeError",
     "TracingError",
     "compile",
     "derivative",

@@ -21,11 +21,11 @@ from typing import Generic, NoReturn, ParamSpec, TypeVar, final
 from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError
 from rulegrad.kernel.op import OpCode
 from rulegrad.modes._codegen import KINDS, Kind, NeedsDynamicError, build, generate
-from rulegrad.modes._trace_compile import Trace, TracingError, trace
+from rulegrad.modes._trace_compile import MAX_OPS, Trace, TraceSizeError, TracingError, trace
 from rulegrad.modes._tracing import trace_reverse, unwrap_reverse
 from rulegrad.modes.transforms import jvp, value_and_grad
 
-__all__ = ["Compiled", "OpCode", "TracingError", "compile"]
+__all__ = ["Compiled", "OpCode", "TraceSizeError", "TracingError", "compile"]
 
 P = ParamSpec("P")
 _R = TypeVar("_R")  # what one kind of generated function returns
@@ -44,12 +44,15 @@ class Compiled(Generic[P]):
     (0.0, 2.0)
     """
 
-    __slots__ = ("_f", "_gradients", "_jvps", "_traces", "_values", "f")
+    __slots__ = ("_f", "_gradients", "_jvps", "_traces", "_values", "f", "max_ops")
 
-    def __init__(self, f: Callable[P, float]) -> None:
+    def __init__(self, f: Callable[P, float], max_ops: int = MAX_OPS) -> None:
         if not callable(f):
             raise ArgumentError(f"rg.compile needs a function, not {type(f).__name__}")
+        if type(max_ops) is not int or max_ops < 1:
+            raise ArgumentError(f"rg.compile: max_ops must be a positive int, got {max_ops!r}")
         self.f = f
+        self.max_ops = max_ops
         self._f: Callable[..., float] = f
         self._traces: dict[int, Trace] = {}
         self._values: dict[int, Callable[..., float]] = {}
@@ -196,7 +199,7 @@ class Compiled(Generic[P]):
         found = self._traces.get(n_args)
         if found is None:
             _check_signature(self._f, n_args, self._origin())
-            found = self._traces[n_args] = trace(self._f, n_args)
+            found = self._traces[n_args] = trace(self._f, n_args, self.max_ops)
         return found
 
     def _build(
@@ -204,7 +207,7 @@ class Compiled(Generic[P]):
     ) -> Callable[..., _R]:
         try:
             found = self._trace(n_args)
-        except (TracingError, NonScalarOutputError, ArgumentError):
+        except (TracingError, TraceSizeError, NonScalarOutputError, ArgumentError):
             raise
         except Exception:
             # f failed on constants alone while being traced. The dynamic run, every time,
@@ -243,7 +246,9 @@ def _check_signature(f: Callable[..., object], n_args: int, origin: str) -> None
         raise ArgumentError(f"{origin} was called with {n_args} argument{plural}: {exc}") from None
 
 
-def compile(f: Callable[P, float]) -> Compiled[P]:  # shadows the builtin inside this module only
+def compile(  # shadows the builtin inside this module only
+    f: Callable[P, float], *, max_ops: int = MAX_OPS
+) -> Compiled[P]:
     """Compile `f` to straight-line Python: same numbers, much less time per call.
 
     `f` is traced once per argument count, with placeholders for its arguments, so what
@@ -251,11 +256,12 @@ def compile(f: Callable[P, float]) -> Compiled[P]:  # shadows the builtin inside
     argument raises `rg.TracingError`. The result computes `f(*args)`, `.grad(*args)` and
     `.value_and_grad(*args)` (reverse mode, every argument) and `.jvp(primals, tangents)`
     (forward mode), and shows the code it runs with `.source(n_args)`. Results and errors
-    are those of `rg.value_and_grad` and `rg.jvp`.
+    are those of `rg.value_and_grad` and `rg.jvp`. A trace longer than `max_ops` ops
+    raises `rg.TraceSizeError`: building code that large costs more than it saves.
 
     >>> import rulegrad as rg
     >>> f = rg.compile(lambda x, y: x * y + rg.exp(x))
     >>> f(0.0, 2.0), f.value_and_grad(0.0, 2.0)
     (1.0, (1.0, (3.0, 0.0)))
     """
-    return Compiled(f)
+    return Compiled(f, max_ops)

@@ -175,3 +175,20 @@ def test_an_op_called_wrongly_inside_f_raises_the_dynamic_error() -> None:
         rg.compile(lambda x: rg.atan2(x))(1.0)  # type: ignore[call-overload]
     with pytest.raises(rg.DomainError, match=r"log\(x=-1.0\)"):
         rg.compile(lambda x: x * rg.log(-1.0)).grad(1.0)
+
+
+def test_a_trace_longer_than_max_ops_is_refused_before_any_code_is_built() -> None:
+    def chain(x: float) -> float:
+        for _ in range(60):
+            x = x * 0.5 + 1.0
+        return x
+
+    small = rg.compile(chain, max_ops=100)
+    with pytest.raises(rg.TraceSizeError, match=r"more than 100 ops.*rg\.grad") as caught:
+        small.value_and_grad(1.0)
+    assert caught.value.max_ops == 100
+    value, slope = rg.value_and_grad(chain)(1.0)
+    assert rg.compile(chain, max_ops=120).value_and_grad(1.0) == (value, (slope,))
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(rg.ArgumentError, match="max_ops must be a positive int"):
+            rg.compile(chain, max_ops=bad)  # type: ignore[arg-type]
