@@ -1,0 +1,89 @@
+"""Issue 5's targets, read off one run's rows. Reported, never enforced: timings are noisy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from benchmarks.core import Row, Workload
+from benchmarks.report import median
+
+__all__ = ["evaluate"]
+
+
+class _Rows:
+    """Lookups into one run's rows; None wherever a row did not run."""
+
+    def __init__(self, results: Sequence[tuple[Workload, list[Row]]]) -> None:
+        self.rows = [row for _, rows in results for row in rows if row.status == "ok"]
+
+    def time(self, workload: str, case: str) -> float | None:
+        found = (median(r) for r in self.rows if (r.workload, r.case) == (workload, case))
+        return next(found, None)
+
+    def ratio(self, workload: str, case: str, base: str) -> float | None:
+        mine, theirs = self.time(workload, case), self.time(workload, base)
+        return mine / theirs if mine is not None and theirs else None
+
+    def metric(self, workload: str, case: str, name: str) -> float | None:
+        found = (r.metrics.get(name) for r in self.rows if (r.workload, r.case) == (workload, case))
+        return next(found, None)
+
+    def spread(self, case: str, metric: str) -> float | None:
+        """max/min over the scaling sizes of a per-op time or metric; None if one is missing."""
+        per_op = []
+        for r in self.rows:
+            if (r.workload, r.case) == ("scaling", case):
+                value = median(r) if metric == "time" else r.metrics.get(metric)
+                per_op.append(None if value is None else value / r.size)
+        known = [v for v in per_op if v]
+        if len(known) < 2 or len(known) != len(per_op):
+            return None
+        return max(known) / min(known)
+
+
+def _target(
+    name: str, goal: str, value: float | None, met: Callable[[float], bool], shown: str
+) -> dict[str, Any]:
+    """One target; `shown` formats the value (`{}` marks where)."""
+    if value is None:
+        return {"name": name, "goal": goal, "value": None, "met": None, "measured": "not measured"}
+    return {
+        "name": name,
+        "goal": goal,
+        "value": value,
+        "met": met(value),
+        "measured": shown.format(value),
+    }
+
+
+def evaluate(results: Sequence[tuple[Workload, list[Row]]]) -> list[dict[str, Any]]:
+    """One entry per target: name, goal, measured value and text, and whether it was met."""
+    rows = _Rows(results)
+    micrograd_bytes = rows.metric("mlp-memory", "micrograd", "bytes_per_node")
+    return [
+        _target("micrograd-style rulegrad vs micrograd, MLP step", "≥ 10x faster",
+                rows.ratio("mlp", "micrograd", "rulegrad"), lambda v: v >= 10, "{:.1f}x faster"),
+        _target("bytes per node of the micrograd-style MLP-step graph", "≤ 150 B",
+                rows.metric("mlp-memory", "rulegrad", "bytes_per_node"), lambda v: v <= 150,
+                "{:.0f} B" + (f" (micrograd: {micrograd_bytes:.0f} B)" if micrograd_bytes else "")),
+        _target("`rulegrad.nn` MLP step vs plain-float forward", "≤ 10x",
+                rows.ratio("mlp", "rulegrad-nn", "floats"), lambda v: v <= 10, "{:.1f}x"),
+        _target("`rg.compile(...).value_and_grad` MLP step vs plain-float forward", "≤ 4x",
+                rows.ratio("mlp", "rulegrad-compile", "floats"), lambda v: v <= 4, "{:.1f}x"),
+        _target("wide-sum JVP, `rg.jvp` (Dual) vs plain float", "≤ 5x",
+                rows.ratio("wide-jvp", "rulegrad-forward", "floats"), lambda v: v <= 5, "{:.1f}x"),
+        _target("wide-sum JVP, `rg.compile(...).jvp` vs plain float", "≤ 5x",
+                rows.ratio("wide-jvp", "rulegrad-compile", "floats"), lambda v: v <= 5, "{:.1f}x"),
+        _target("wide-sum JVP, `rg.jvp` (Dual) vs PyTorch 0-d", "faster",
+                rows.ratio("wide-jvp", "torch", "rulegrad-forward"), lambda v: v > 1,
+                "{:.1f}x faster"),
+        _target("wide-sum JVP, `rg.jvp` (Dual) vs JAX eager", "faster",
+                rows.ratio("wide-jvp", "jax", "rulegrad-forward"), lambda v: v > 1,
+                "{:.1f}x faster"),
+        _target("time per op, chain of 1e3 .. 1e6 ops (rulegrad Value)", "flat: max/min ≤ 2",
+                rows.spread("rulegrad", "time"), lambda v: v <= 2, "max/min {:.2f}"),
+        _target("memory per op, chain of 1e3 .. 1e6 ops (rulegrad Value, traced peak)",
+                "flat: max/min ≤ 2", rows.spread("rulegrad", "traced_peak_bytes"),
+                lambda v: v <= 2, "max/min {:.2f}"),
+    ]  # fmt: skip

@@ -1,0 +1,20 @@
+"""The workloads, in the order the suite runs and reports them."""
+
+from benchmarks.core import Workload
+from benchmarks.workloads import chain, mlp, rosenbrock, scaling, wide
+
+__all__ = ["WORKLOADS"]
+
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in (
+        mlp.STEP,
+        mlp.MEMORY,
+        chain.DEEP,
+        chain.HUGE,
+        wide.GRADIENT,
+        wide.JVP,
+        rosenbrock.HESSIAN,
+        scaling.SCALING,
+    )
+}
