@@ -21,7 +21,7 @@ from rulegrad.kernel import (
     Value,
     toposort,
 )
-from rulegrad.modes._contraction import add, is_zero, scale
+from rulegrad.modes._contraction import add, scale
 
 __all__ = ["REVERSE", "ReverseEngine", "backward", "make_value"]
 
@@ -86,9 +86,15 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
     """
     tag = seeds[0][0]._tag
     order = toposort([root for root, _ in seeds], tag)
-    saved = [node.grad for node in order] if accumulate else []
+    # This pass's cotangents start from zero; with `accumulate`, the grads already there
+    # (usually none: zero_grad, or a fresh graph) are set aside and added back at the end.
+    saved: list[tuple[Value, float]] = []
     for node in order:
-        node.grad = 0.0
+        old = node.grad
+        if type(old) is not float or old != 0.0:
+            if accumulate:
+                saved.append((node, old))
+            node.grad = 0.0
     for root, seed in seeds:
         root.grad = add(root.grad, seed)  # type: ignore[arg-type]
     for node in reversed(order):
@@ -109,10 +115,8 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
         for arg, is_lifted, contribution in zip(inputs, lifted, contributions, strict=True):
             if is_lifted:
                 arg.grad = add(arg.grad, contribution)  # type: ignore[union-attr]
-    if accumulate:
-        for node, old in zip(order, saved, strict=True):
-            if not is_zero(old):
-                node.grad = old + node.grad
+    for node, old in saved:
+        node.grad = old + node.grad
     return order
 
 
