@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Final, TypeAlias, final, overload
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, Final, final, overload
 
 from rulegrad.kernel.errors import (
     ArityError,
@@ -24,34 +23,20 @@ from rulegrad.kernel.errors import (
     format_point,
 )
 from rulegrad.kernel.nodes import Dual, Scalar, Value, to_float
-from rulegrad.kernel.rules import ForwardFn, JvpRule, Partial, PartialsRule, Undefined, VjpRule
+from rulegrad.kernel.rules import (
+    ForwardFn,
+    JvpRule,
+    OpCode,
+    Partial,
+    PartialsRule,
+    Undefined,
+    VjpRule,
+)
 from rulegrad.kernel.tags import Tag, escaped
 
-__all__ = ["BUILTIN", "BinaryOp", "Op", "OpCode", "UnaryOp"]
+__all__ = ["BUILTIN", "BinaryOp", "Op", "OpCode", "UnaryOp"]  # OpCode: re-exported from rules
 
 BUILTIN: Final = "built-in"
-
-# Code templates: format strings over the primals `{0}`, `{1}`, ... and the output `{out}`
-# (partials only), or, for ops of any arity, functions of the argument expressions that
-# return None where they have no template for those arguments.
-ForwardCode: TypeAlias = "str | Callable[[Sequence[str]], str | None]"
-PartialsCode: TypeAlias = "Sequence[str] | Callable[[str, Sequence[str]], Sequence[str] | None]"
-
-
-@final
-@dataclass(frozen=True)
-class OpCode:
-    """Python source for an op's forward value and partials, which `rg.compile` inlines.
-
-    `_m` is the `math` module. A template must compute exactly what the rule computes on
-    floats, or raise where the rule fails; a part left as None is called instead.
-
-    >>> OpCode("{0} * {1}", ("{1}", "{0}")).forward.format("x", "y")
-    'x * y'
-    """
-
-    forward: ForwardCode | None = None
-    partials: PartialsCode | None = None
 
 
 class Op:

@@ -9,12 +9,16 @@ type-checks against, just as users write `f` over floats.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeAlias, final
 
 __all__ = [
+    "ForwardCode",
     "ForwardFn",
     "JvpRule",
+    "OpCode",
     "Partial",
+    "PartialsCode",
     "PartialsRule",
     "Undefined",
     "VjpRule",
@@ -66,3 +70,26 @@ class VjpRule(Protocol):
     def __call__(
         self, out: float, primals: tuple[float, ...], cotangent: float, /
     ) -> Sequence[float]: ...
+
+
+# Code templates: format strings over the primals `{0}`, `{1}`, ... and the output `{out}`
+# (partials only), or, for ops of any arity, functions of the argument expressions that
+# return None where they have no template for those arguments.
+ForwardCode: TypeAlias = "str | Callable[[Sequence[str]], str | None]"
+PartialsCode: TypeAlias = "Sequence[str] | Callable[[str, Sequence[str]], Sequence[str] | None]"
+
+
+@final
+@dataclass(frozen=True)
+class OpCode:
+    """Python source for an op's forward value and partials, which `rg.compile` inlines.
+
+    `_m` is the `math` module. A template must compute exactly what the rule computes on
+    floats, or raise where the rule fails; a part left as None is called instead.
+
+    >>> OpCode("{0} * {1}", ("{1}", "{0}")).forward.format("x", "y")
+    'x * y'
+    """
+
+    forward: ForwardCode | None = None
+    partials: PartialsCode | None = None
