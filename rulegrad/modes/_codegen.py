@@ -31,6 +31,7 @@ KINDS: Final[tuple[Kind, ...]] = ("value", "value_and_grad", "jvp")
 
 # Binds tighter than `*`, so needs no parentheses: a name, a number, a call, negated or not.
 _ATOM: Final = re.compile(r"-?[\w.]+(\([^()]*\))?|\(-[\w.]+\)")
+_MATH: Final = re.compile(r"\b_m\.(\w+)")  # a math function in an op's code template
 _TERMS_PER_LINE: Final = 32  # Python's compiler recurses on long chains of `+`
 
 
@@ -144,13 +145,17 @@ class _Writer:
     def args(self, node: Value) -> list[str]:
         return [self.atom(arg) for arg in node._inputs]
 
+    def direct(self, text: str) -> str:
+        """`text` with each `_m.name` bound to a global of its own: one lookup, not two."""
+        return _MATH.sub(lambda m: self.bind(getattr(math, m[1]), m[1]), text)
+
     def forward(self, node: Value) -> str:
         op, args = _op(node), self.args(node)
         template = op.code.forward if op.code is not None else None
         if isinstance(template, str):
-            return template.format(*args)
+            return self.direct(template.format(*args))
         if template is not None and (text := template(args)) is not None:
-            return text
+            return self.direct(text)
         return f"{self.bind(op.forward, op.name)}({', '.join(args)})"
 
     def partials(self, node: Value) -> list[str] | None:
@@ -162,8 +167,8 @@ class _Writer:
             return None
         if callable(template):
             found = template(out, args)
-            return None if found is None else list(found)
-        return [t.format(*args, out=out) for t in template]
+            return None if found is None else [self.direct(t) for t in found]
+        return [self.direct(t.format(*args, out=out)) for t in template]
 
     def called_partials(self, node: Value) -> list[str] | None:
         """Call the op's partials rule, unpacking one name per input."""

@@ -140,12 +140,12 @@ class Compiled(Generic[P]):
         >>> import rulegrad as rg
         >>> print(rg.compile(lambda x, y: x * rg.sin(y)).source(2))
         def value_and_grad(v0, v1):
-            v2 = _m.sin(v1)
+            v2 = _sin(v1)
             v3 = v0 * v2
             g3 = 1.0
             g0 = v2 * g3
             g2 = v0 * g3
-            g1 = _m.cos(v1) * g2
+            g1 = _cos(v1) * g2
             return v3, (g0, g1)
         """
         if isinstance(n_args, bool) or not isinstance(n_args, int) or n_args < 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from rulegrad.kernel import Partial, Undefined, to_float
 from rulegrad.kernel.op import OpCode
@@ -103,11 +104,18 @@ def _pow_partials(out: float, x: float, y: float) -> tuple[Partial, Partial]:
     return dx, dy
 
 
+def _pow_partials_code(out: str, xy: Sequence[str]) -> tuple[str, str]:
+    # The general formulas: where the rule has a special case, they give the same number
+    # (y * x**(y-1) at y == 2 is 2 * x) or raise (math.pow(0.0, -1.0)) where it differs.
+    # A literal exponent 2.0 (`x ** 2`) is written as the rule writes it, with no call.
+    x, y = xy
+    dx = f"2.0 * {x}" if y == "2.0" else f"{y} * _m.pow({x}, {y} - 1.0)"
+    return dx, f"{out} * _m.log({x})"
+
+
 pow = binary(
     "pow", math.pow, _pow_partials,
     domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
     samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)),
-    # The general formulas: where the rule has a special case, they give the same number
-    # (y * x**(y-1) at y == 2 is 2 * x) or raise (math.pow(0.0, -1.0)) where it differs.
-    code=OpCode("_m.pow({0}, {1})", ("{1} * _m.pow({0}, {1} - 1.0)", "{out} * _m.log({0})")),
+    code=OpCode("_m.pow({0}, {1})", _pow_partials_code),
 )  # fmt: skip
