@@ -11,6 +11,7 @@ to any order in any mix of modes.
 """
 
 from rulegrad import nn
+from rulegrad.compiler import Compiled, OpCode, compile
 from rulegrad.kernel import (
     ArgumentError,
     ArityError,
@@ -39,22 +40,7 @@ from rulegrad.kernel import (
     registry,
     to_float,
 )
-from rulegrad.modes import (
-    Compiled,
-    Mode,
-    ModeLike,
-    OpCode,
-    TraceSizeError,
-    TracingError,
-    compile,
-    derivative,
-    grad,
-    hessian,
-    jacobian,
-    jvp,
-    value_and_grad,
-    vjp,
-)
+from rulegrad.kernel.errors import TraceSizeError, TracingError
 from rulegrad.ops import (
     abs,
     acos,
@@ -95,6 +81,17 @@ from rulegrad.ops import (
 )
 from rulegrad.pictures import draw, to_dot
 from rulegrad.plugins import CheckReport, PluginWarning, RuleCheckError, check_op, load_plugins
+from rulegrad.transforms import (
+    Mode,
+    ModeLike,
+    derivative,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 

@@ -18,12 +18,12 @@ from typing import Final
 from rulegrad.kernel import (
     ArgumentError,
     Dual,
-    RulegradError,
     Scalar,
     Value,
     to_float,
     toposort,
 )
+from rulegrad.kernel.errors import GraphvizError, GraphvizNotFoundError, PictureOptionError
 from rulegrad.kernel.nodes import DISPLAY
 
 __all__ = [
@@ -51,18 +51,6 @@ _INSTALL: Final = (
     "(apt install graphviz, brew install graphviz, conda install graphviz, "
     "or https://graphviz.org/download/) or write the DOT source with rg.to_dot"
 )
-
-
-class GraphvizError(RulegradError, RuntimeError):
-    """Graphviz's `dot` could not render a picture."""
-
-
-class GraphvizNotFoundError(GraphvizError, FileNotFoundError):
-    """Graphviz's `dot` program is not installed (not on PATH)."""
-
-
-class PictureOptionError(RulegradError, ValueError):
-    """A picture was asked for in a format or layout direction that is not supported."""
 
 
 def to_dot(value: Value, *, rankdir: str = "LR") -> str:

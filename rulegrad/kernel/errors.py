@@ -1,15 +1,18 @@
-"""The error hierarchy.
+"""Every public error class, in one module.
 
 Every error rulegrad raises derives from `RulegradError`. Errors caused by a user's
 input also derive from the builtin a Python user would reach for first, so
 `except KeyError` or `except ValueError` keeps working around rulegrad code.
 Each class carries the data its message is built from (`.op_name`, `.mode`, `.point`).
+All of them are exported by `rulegrad` and name that public path in tracebacks
+(`rulegrad.DomainError`, not this module's).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 __all__ = [
     "ArgumentError",
@@ -18,13 +21,22 @@ __all__ = [
     "DomainError",
     "DuplicateOpError",
     "EscapedValueError",
+    "GraphvizError",
+    "GraphvizNotFoundError",
     "MissingRuleError",
     "ModeError",
     "NonScalarOutputError",
     "OperandTypeError",
+    "PictureOptionError",
+    "PluginWarning",
     "RangeError",
+    "RuleCheckError",
     "RuleError",
     "RulegradError",
+    "SettingError",
+    "ShapeError",
+    "TraceSizeError",
+    "TracingError",
     "UnknownOpError",
     "format_point",
 ]
@@ -145,3 +157,136 @@ class ModeError(RulegradError, ValueError):
 
 class EscapedValueError(RulegradError, RuntimeError):
     """A `Value` or `Dual` made inside a transform was used after that transform returned."""
+
+
+_ADVICE: Final = (
+    "rg.compile traces f once, with placeholders for its arguments, and replays the recorded "
+    "ops for every input, so nothing f does may depend on the values of its arguments. "
+    "Write branches with ops (rg.relu, rg.abs, rg.maximum, rg.minimum), or use rg.grad or "
+    "rg.value_and_grad, which run f afresh at every call"
+)
+
+
+class TracingError(RulegradError, TypeError):
+    """`rg.compile` cannot trace `f`: what `f` does depends on the values of its arguments.
+
+    `.operation` names what needed a value ("a comparison (<, <=, >, >=)", "float()", ...)
+    and `.location` the line of `f` where it happened ("file.py, line 3: if x > 0:").
+    """
+
+    def __init__(self, problem: str, operation: str, location: str, advice: str = _ADVICE) -> None:
+        self.operation = operation
+        self.location = location
+        at = f", at {location}" if location else ""
+        super().__init__(f"rg.compile cannot compile f: {problem}{at}. {advice}".rstrip())
+
+
+class TraceSizeError(RulegradError, ValueError):
+    """`rg.compile` stopped tracing `f`: it applies more ops than `max_ops` allows."""
+
+    def __init__(self, max_ops: int) -> None:
+        self.max_ops = max_ops
+        super().__init__(
+            f"rg.compile cannot compile f: it applies more than {max_ops:,} ops, and the "
+            "generated code would take longer to build, and more memory, than it saves. "
+            "Use rg.grad or rg.value_and_grad (no size limit), or pass a larger max_ops "
+            "to rg.compile"
+        )
+
+
+class RuleCheckError(RulegradError):
+    """An op's rules disagree with finite differences of its forward, or with each other.
+
+    `.op_name`, `.mode`, `.point`, `.expected` and `.got` say where. `.mode` is `"forward"`
+    or `"reverse"` for values and first derivatives, and `"outer/inner"` for second
+    derivatives: `"reverse/forward"` is reverse mode over forward mode. `.got` is None
+    when the mode raised instead of giving a number; the exception is the `__cause__`.
+
+    >>> error = RuleCheckError("mysin", "reverse/forward", (0.5,), -0.479426, 0.0,
+    ...                        what="d/dx (dmysin/dx)", reference="finite differences",
+    ...                        params=("x",))
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+    rule check failed for 'mysin' in reverse/forward mode (reverse over forward) at x=0.5:
+    d/dx (dmysin/dx) is 0.0, expected -0.479426 from finite differences
+    """
+
+    def __init__(
+        self,
+        op_name: str,
+        mode: str,
+        point: tuple[float, ...],
+        expected: float,
+        got: float | None,
+        *,
+        what: str,
+        reference: str,
+        params: Sequence[str] = (),
+        raised: BaseException | None = None,
+    ) -> None:
+        self.op_name = op_name
+        self.mode = mode
+        self.point = point
+        self.expected = expected
+        self.got = got
+        outer, _, inner = mode.partition("/")
+        modes = f"{mode} mode ({outer} over {inner})" if inner else f"{mode} mode"
+        outcome = f"is {got!r}" if got is not None else f"raised {type(raised).__name__}: {raised}"
+        super().__init__(
+            f"rule check failed for {op_name!r} in {modes} at {format_point(params, point)}: "
+            f"{what} {outcome}, expected {expected!r} from {reference}"
+        )
+
+
+class PluginWarning(UserWarning):
+    """A plugin was skipped. `.plugin`, `.origin` and `.cause` say which, from where, and why.
+
+    >>> str(PluginWarning("special", "rulegrad-special 0.1.0", "register() raised KeyError: 'x'"))
+    "rulegrad plugin 'special' (rulegrad-special 0.1.0) skipped: register() raised KeyError: 'x'"
+    """
+
+    def __init__(self, plugin: str, origin: str, cause: str) -> None:
+        self.plugin = plugin  # the entry point's name
+        self.origin = origin  # the distribution and its version
+        self.cause = cause
+        super().__init__(plugin, origin, cause)  # so that it copies and pickles
+
+    def __str__(self) -> str:
+        return f"rulegrad plugin {self.plugin!r} ({self.origin}) skipped: {self.cause}"
+
+
+class GraphvizError(RulegradError, RuntimeError):
+    """Graphviz's `dot` could not render a picture."""
+
+
+class GraphvizNotFoundError(GraphvizError, FileNotFoundError):
+    """Graphviz's `dot` program is not installed (not on PATH)."""
+
+
+class PictureOptionError(RulegradError, ValueError):
+    """A picture was asked for in a format or layout direction that is not supported."""
+
+
+class ShapeError(RulegradError, ValueError):
+    """Inputs of the wrong length: a neuron given 3 numbers for 2 weights, a loss given
+    more scores than targets."""
+
+
+class SettingError(RulegradError, ValueError):
+    """An invalid value given to a module, optimiser, loss or data generator: a layer of
+    width 0, a negative learning rate, a label outside what the loss accepts, ..."""
+
+
+def _public(module: str, *classes: type) -> None:
+    """Show each class under the module users import it from, in tracebacks."""
+    for cls in classes:
+        cls.__module__ = module
+
+
+_public(
+    "rulegrad",
+    ArgumentError, ArityError, DivisionByZeroError, DomainError, DuplicateOpError,
+    EscapedValueError, GraphvizError, GraphvizNotFoundError, MissingRuleError, ModeError,
+    NonScalarOutputError, OperandTypeError, PictureOptionError, PluginWarning, RangeError,
+    RuleCheckError, RuleError, RulegradError, TraceSizeError, TracingError, UnknownOpError,
+)  # fmt: skip
+_public("rulegrad.nn", SettingError, ShapeError)

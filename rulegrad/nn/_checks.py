@@ -5,19 +5,10 @@ from __future__ import annotations
 import math
 import numbers
 
-from rulegrad.kernel import ArgumentError, RulegradError
+from rulegrad.kernel import ArgumentError
+from rulegrad.kernel.errors import SettingError, ShapeError
 
 __all__ = ["SettingError", "ShapeError", "check_real", "check_size"]
-
-
-class ShapeError(RulegradError, ValueError):
-    """Inputs of the wrong length: a neuron given 3 numbers for 2 weights, a loss given
-    more scores than targets."""
-
-
-class SettingError(RulegradError, ValueError):
-    """An invalid value given to a module, optimiser, loss or data generator: a layer of
-    width 0, a negative learning rate, a label outside what the loss accepts, ..."""
 
 
 def check_size(name: str, value: object, *, minimum: int = 1) -> int:

@@ -14,7 +14,7 @@ from typing import Final, TypeAlias, final
 
 from rulegrad.kernel import DomainError, Op
 from rulegrad.kernel.errors import format_point
-from rulegrad.modes import ModeLike, grad, jacobian, value_and_grad
+from rulegrad.transforms import ModeLike, grad, jacobian, value_and_grad
 
 __all__ = [
     "Difference",

@@ -2,59 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, final
 
-from rulegrad.kernel import RulegradError
-from rulegrad.kernel.errors import format_point
+from rulegrad.kernel.errors import RuleCheckError
 
 __all__ = ["CheckReport", "Point", "RuleCheckError"]
 
 Point: TypeAlias = tuple[float, ...]
-
-
-class RuleCheckError(RulegradError):
-    """An op's rules disagree with finite differences of its forward, or with each other.
-
-    `.op_name`, `.mode`, `.point`, `.expected` and `.got` say where. `.mode` is `"forward"`
-    or `"reverse"` for values and first derivatives, and `"outer/inner"` for second
-    derivatives: `"reverse/forward"` is reverse mode over forward mode. `.got` is None
-    when the mode raised instead of giving a number; the exception is the `__cause__`.
-
-    >>> error = RuleCheckError("mysin", "reverse/forward", (0.5,), -0.479426, 0.0,
-    ...                        what="d/dx (dmysin/dx)", reference="finite differences",
-    ...                        params=("x",))
-    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
-    rule check failed for 'mysin' in reverse/forward mode (reverse over forward) at x=0.5:
-    d/dx (dmysin/dx) is 0.0, expected -0.479426 from finite differences
-    """
-
-    def __init__(
-        self,
-        op_name: str,
-        mode: str,
-        point: Point,
-        expected: float,
-        got: float | None,
-        *,
-        what: str,
-        reference: str,
-        params: Sequence[str] = (),
-        raised: BaseException | None = None,
-    ) -> None:
-        self.op_name = op_name
-        self.mode = mode
-        self.point = point
-        self.expected = expected
-        self.got = got
-        outer, _, inner = mode.partition("/")
-        modes = f"{mode} mode ({outer} over {inner})" if inner else f"{mode} mode"
-        outcome = f"is {got!r}" if got is not None else f"raised {type(raised).__name__}: {raised}"
-        super().__init__(
-            f"rule check failed for {op_name!r} in {modes} at {format_point(params, point)}: "
-            f"{what} {outcome}, expected {expected!r} from {reference}"
-        )
 
 
 @final

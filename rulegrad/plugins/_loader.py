@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from rulegrad.kernel import DuplicateOpError, Op, OpRegistry, RulegradError, registry
+from rulegrad.kernel.errors import PluginWarning
 
 __all__ = [
     "DISABLE_AUTOLOAD",
@@ -31,23 +32,6 @@ __all__ = [
 
 GROUP: Final = "rulegrad.plugins"
 DISABLE_AUTOLOAD: Final = "RULEGRAD_DISABLE_PLUGIN_AUTOLOAD"
-
-
-class PluginWarning(UserWarning):
-    """A plugin was skipped. `.plugin`, `.origin` and `.cause` say which, from where, and why.
-
-    >>> str(PluginWarning("special", "rulegrad-special 0.1.0", "register() raised KeyError: 'x'"))
-    "rulegrad plugin 'special' (rulegrad-special 0.1.0) skipped: register() raised KeyError: 'x'"
-    """
-
-    def __init__(self, plugin: str, origin: str, cause: str) -> None:
-        self.plugin = plugin  # the entry point's name
-        self.origin = origin  # the distribution and its version
-        self.cause = cause
-        super().__init__(plugin, origin, cause)  # so that it copies and pickles
-
-    def __str__(self) -> str:
-        return f"rulegrad plugin {self.plugin!r} ({self.origin}) skipped: {self.cause}"
 
 
 @dataclass(frozen=True)

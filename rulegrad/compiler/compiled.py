@@ -18,14 +18,15 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Generic, NoReturn, ParamSpec, TypeVar, final
 
+from rulegrad.compiler._codegen import KINDS, Kind, NeedsDynamicError, build, generate
+from rulegrad.compiler._recorder import MAX_OPS, Trace, trace
 from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError
+from rulegrad.kernel.errors import TraceSizeError, TracingError
 from rulegrad.kernel.op import OpCode
-from rulegrad.modes._codegen import KINDS, Kind, NeedsDynamicError, build, generate
-from rulegrad.modes._trace_compile import MAX_OPS, Trace, TraceSizeError, TracingError, trace
-from rulegrad.modes._tracing import trace_reverse, unwrap_reverse
-from rulegrad.modes.transforms import jvp, value_and_grad
+from rulegrad.transforms._tracing import trace_reverse, unwrap_reverse
+from rulegrad.transforms.gradients import jvp, value_and_grad
 
-__all__ = ["Compiled", "OpCode", "TraceSizeError", "TracingError", "compile"]
+__all__ = ["Compiled", "OpCode", "compile"]
 
 P = ParamSpec("P")
 _R = TypeVar("_R")  # what one kind of generated function returns

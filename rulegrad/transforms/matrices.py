@@ -6,14 +6,14 @@ import functools
 from collections.abc import Callable, Sequence
 
 from rulegrad.kernel import ArgumentError
-from rulegrad.modes._tracing import (
+from rulegrad.transforms._tracing import (
     forward_pass,
     outputs_of,
     pull_back,
     split_dual,
     trace_reverse,
 )
-from rulegrad.modes.transforms import Mode, ModeLike, P, grad, jvp, normalize_mode
+from rulegrad.transforms.gradients import Mode, ModeLike, P, grad, jvp, normalize_mode
 
 __all__ = ["derivative", "hessian", "jacobian"]
 

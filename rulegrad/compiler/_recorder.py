@@ -20,22 +20,16 @@ from types import CodeType, FrameType
 from typing import Final, NoReturn, final
 
 from rulegrad.kernel import Dual, Node, Op, RulegradError, Scalar, Tag, Value, new_tag
-from rulegrad.modes._tracing import outputs_of
+from rulegrad.kernel.errors import TraceSizeError, TracingError
 from rulegrad.modes.reverse import make_value
+from rulegrad.transforms._tracing import outputs_of
 
-__all__ = ["MAX_OPS", "TRACED", "Trace", "TraceSizeError", "TracingError", "trace"]
+__all__ = ["MAX_OPS", "TRACED", "Trace", "trace"]
 
 _PACKAGE: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NODES: Final = os.path.join(_PACKAGE, "kernel", "nodes.py")
 # Node.__float__ is hidden from type checkers (see nodes.py), hence getattr.
 _NODE_FLOAT: Final[CodeType] = getattr(Node, "__float__").__code__  # noqa: B009
-
-_ADVICE: Final = (
-    "rg.compile traces f once, with placeholders for its arguments, and replays the recorded "
-    "ops for every input, so nothing f does may depend on the values of its arguments. "
-    "Write branches with ops (rg.relu, rg.abs, rg.maximum, rg.minimum), or use rg.grad or "
-    "rg.value_and_grad, which run f afresh at every call"
-)
 
 _COMPARISON: Final = "a comparison (<, <=, >, >=)"
 _READERS: Final = {
@@ -47,37 +41,10 @@ _READERS: Final = {
 }
 
 
-class TracingError(RulegradError, TypeError):
-    """`rg.compile` cannot trace `f`: what `f` does depends on the values of its arguments.
-
-    `.operation` names what needed a value ("a comparison (<, <=, >, >=)", "float()", ...)
-    and `.location` the line of `f` where it happened ("file.py, line 3: if x > 0:").
-    """
-
-    def __init__(self, problem: str, operation: str, location: str, advice: str = _ADVICE) -> None:
-        self.operation = operation
-        self.location = location
-        at = f", at {location}" if location else ""
-        super().__init__(f"rg.compile cannot compile f: {problem}{at}. {advice}".rstrip())
-
-
 MAX_OPS: Final = 100_000
 """rg.compile's default limit on traced ops: Python's `compile()` of the generated code
 takes about 0.1 ms and 13 KB of memory per op, so 100,000 ops already cost seconds and
 more than a gigabyte while the code is built."""
-
-
-class TraceSizeError(RulegradError, ValueError):
-    """`rg.compile` stopped tracing `f`: it applies more ops than `max_ops` allows."""
-
-    def __init__(self, max_ops: int) -> None:
-        self.max_ops = max_ops
-        super().__init__(
-            f"rg.compile cannot compile f: it applies more than {max_ops:,} ops, and the "
-            "generated code would take longer to build, and more memory, than it saves. "
-            "Use rg.grad or rg.value_and_grad (no size limit), or pass a larger max_ops "
-            "to rg.compile"
-        )
 
 
 @dataclass(frozen=True)

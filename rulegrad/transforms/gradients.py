@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Literal, ParamSpec, TypeAlias, overload
 
 from rulegrad.kernel import ArgumentError, ModeError
-from rulegrad.modes._tracing import (
+from rulegrad.transforms._tracing import (
     as_scalar,
     differentiated,
     forward_pass,

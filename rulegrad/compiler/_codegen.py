@@ -21,8 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Final, Literal, NoReturn
 
+from rulegrad.compiler._recorder import Trace
 from rulegrad.kernel import Op, Scalar, Value, toposort
-from rulegrad.modes._trace_compile import Trace
 
 __all__ = ["KINDS", "Kind", "NeedsDynamicError", "build", "generate"]
 

@@ -11,8 +11,8 @@ from typing import NoReturn
 import pytest
 
 import rulegrad as rg
-from rulegrad.modes import compiled as compiled_module
-from rulegrad.modes._codegen import generate
+from rulegrad.compiler import compiled as compiled_module
+from rulegrad.compiler._codegen import generate
 
 Function = Callable[..., float]
 

@@ -1,0 +1,21 @@
+"""The functional transforms: `grad`, `value_and_grad`, `jvp`, `vjp`, `jacobian`, `hessian`,
+`derivative`.
+
+Each call of a transformed function opens a fresh tag, runs `f` on nodes of that tag in one
+of the engines (`rulegrad.modes`), and reads the derivatives back out.
+"""
+
+from rulegrad.transforms.gradients import Mode, ModeLike, grad, jvp, value_and_grad, vjp
+from rulegrad.transforms.matrices import derivative, hessian, jacobian
+
+__all__ = [
+    "Mode",
+    "ModeLike",
+    "derivative",
+    "grad",
+    "hessian",
+    "jacobian",
+    "jvp",
+    "value_and_grad",
+    "vjp",
+]
