@@ -10,7 +10,7 @@ to any order in any mix of modes.
 12.0
 """
 
-from rulegrad import nn
+from rulegrad import _wiring, nn
 from rulegrad.compiler import Compiled, OpCode, compile
 from rulegrad.kernel import (
     ArgumentError,
@@ -71,6 +71,7 @@ from rulegrad.ops import (
     pow,
     relu,
     sigmoid,
+    sign,
     sin,
     sinh,
     sqrt,
@@ -95,6 +96,8 @@ from rulegrad.transforms import (
 
 __version__ = "0.1.0"
 
+_wiring.connect()
+
 __all__ = [
     "ArgumentError", "ArityError", "BinaryOp", "CheckReport", "Compiled", "DivisionByZeroError",
     "DomainError", "Dual",
@@ -107,6 +110,6 @@ __all__ = [
     "check_op", "compile",
     "cos", "cosh", "define_op", "derivative", "div", "dot", "draw", "erf", "erfc", "exp", "expm1",
     "grad", "hessian", "hypot", "jacobian", "jvp", "load_plugins", "log", "log1p", "log2", "log10",
-    "maximum", "minimum", "mul", "neg", "nn", "pow", "registry", "relu", "sigmoid", "sin", "sinh",
-    "sqrt", "sub", "sum", "tan", "tanh", "to_dot", "to_float", "value_and_grad", "vjp",
+    "maximum", "minimum", "mul", "neg", "nn", "pow", "registry", "relu", "sigmoid", "sign", "sin",
+    "sinh", "sqrt", "sub", "sum", "tan", "tanh", "to_dot", "to_float", "value_and_grad", "vjp",
 ]  # fmt: skip

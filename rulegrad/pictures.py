@@ -24,7 +24,6 @@ from rulegrad.kernel import (
     toposort,
 )
 from rulegrad.kernel.errors import GraphvizError, GraphvizNotFoundError, PictureOptionError
-from rulegrad.kernel.nodes import DISPLAY
 
 __all__ = [
     "FORMATS",
@@ -34,6 +33,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "PictureOptionError",
     "draw",
+    "inline_svg",
     "to_dot",
 ]
 
@@ -240,7 +240,7 @@ def _render(source: str, fmt: str, timeout: float | None = None) -> bytes:
     return done.stdout
 
 
-def _inline_svg(value: Value) -> str | None:
+def inline_svg(value: Value) -> str | None:
     """What Jupyter shows for a Value: its graph as SVG, or None for the plain repr.
 
     The picture is an extra: a missing or failing Graphviz, or a graph too big to read,
@@ -256,6 +256,3 @@ def _inline_svg(value: Value) -> str | None:
     except (GraphvizError, subprocess.TimeoutExpired):
         return None
     return svg.decode(errors="replace")
-
-
-DISPLAY.svg = _inline_svg

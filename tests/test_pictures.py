@@ -394,6 +394,6 @@ def test_the_kernel_alone_has_no_picture(monkeypatch: pytest.MonkeyPatch) -> Non
     assert rg.Value(1.0)._repr_svg_() is None
 
 
-def test_the_display_hook_is_installed_by_importing_rulegrad() -> None:
-    assert DISPLAY.svg is pictures._inline_svg
+def test_the_display_hook_is_connected_by_importing_rulegrad() -> None:
+    assert DISPLAY.svg is pictures.inline_svg
     assert sys.modules["rulegrad.pictures"] is pictures

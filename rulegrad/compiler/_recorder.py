@@ -19,9 +19,20 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Final, NoReturn, final
 
-from rulegrad.kernel import Dual, Node, Op, RulegradError, Scalar, Tag, Value, new_tag
+from rulegrad.kernel import (
+    Dual,
+    Node,
+    Op,
+    Program,
+    Recorder,
+    RulegradError,
+    Scalar,
+    Tag,
+    Value,
+    new_tag,
+    users_first,
+)
 from rulegrad.kernel.errors import TraceSizeError, TracingError
-from rulegrad.modes.reverse import make_value
 from rulegrad.transforms._tracing import outputs_of
 
 __all__ = ["MAX_OPS", "TRACED", "Trace", "trace"]
@@ -47,14 +58,19 @@ takes about 0.1 ms and 13 KB of memory per op, so 100,000 ops already cost secon
 more than a gigabyte while the code is built."""
 
 
+@final
 @dataclass(frozen=True)
 class Trace:
-    """What one call of `f` on placeholders did: its ops, in order, and its result."""
+    """What one call of `f` on placeholders did, as a program over its arguments.
 
-    tag: Tag
-    leaves: tuple[Value, ...]  # one per positional argument
-    tape: tuple[Value, ...]  # every op applied, in the order f applied them
-    out: Value | float  # a node of `tag`, or a constant
+    `program` has one input per positional argument and one output, `f`'s result (a step,
+    an argument, or a constant). `backward` lists the steps the result depends on in the
+    order the dynamic backward pass visits the matching nodes (users first), so that
+    compiled gradients add their terms in the dynamic order and get its numbers.
+    """
+
+    program: Program
+    backward: tuple[int, ...]
 
 
 def trace(f: Callable[..., object], n_args: int, max_ops: int = MAX_OPS) -> Trace:
@@ -62,16 +78,30 @@ def trace(f: Callable[..., object], n_args: int, max_ops: int = MAX_OPS) -> Trac
 
     Raises `TraceSizeError` as soon as `f` has applied more than `max_ops` ops.
     """
-    recorder = _Recorder(max_ops)
-    with new_tag(recorder, "rg.compile") as tag:
-        leaves = tuple(make_value(TRACED, (), None, tag) for _ in range(n_args))  # type: ignore[arg-type]
-        try:
-            out = f(*leaves)
-        except RulegradError:
-            raise
-        except TypeError as exc:
-            raise _from_type_error(exc) from exc
-    return Trace(tag, leaves, tuple(recorder.tape), _result(out, tag))
+    recorder = Recorder(
+        TRACED,
+        max_steps=max_ops,
+        on_outside=_outside,
+        too_many=TraceSizeError,
+        on_backward=_backward_called,
+    )
+    try:
+        with new_tag(recorder, "rg.compile") as tag:
+            leaves = [recorder.leaf(tag) for _ in range(n_args)]
+            try:
+                out = f(*leaves)
+            except RulegradError:
+                raise
+            except TypeError as exc:
+                raise _from_type_error(exc) from exc
+            result = _result(out, tag)
+            program = recorder.program(leaves, [result], tag)
+            index = {node: k for k, node in enumerate(recorder.tape)}
+            order = users_first([result], tag) if type(result) is Value else []
+            backward = tuple(index[node] for node in order if node._by is not None)
+    finally:
+        recorder.tape.clear()  # the nodes refer to the tag, which refers to the recorder
+    return Trace(program, backward)
 
 
 def _result(out: object, tag: Tag) -> Value | float:
@@ -90,46 +120,26 @@ def _result(out: object, tag: Tag) -> Value | float:
     return float(out)  # type: ignore[arg-type]  # a real number, checked just above
 
 
-@final
-class _Recorder:
-    """The engine behind a trace's tag: it records each op instead of computing it."""
+def _backward_called() -> TracingError:
+    return TracingError(
+        "f calls .backward() on a traced value; return the value and use the compiled "
+        "function's grad or value_and_grad instead",
+        ".backward()",
+        _location(sys._getframe(1)),
+        "",
+    )
 
-    __slots__ = ("max_ops", "tape")
 
-    def __init__(self, max_ops: int) -> None:
-        self.tape: list[Value] = []
-        self.max_ops = max_ops
-
-    @property
-    def name(self) -> str:
-        return "rg.compile"
-
-    def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
-        for arg in args:
-            if isinstance(arg, (Value, Dual)) and arg._tag is not tag:
-                kind, origin = type(arg).__name__, arg._tag.origin
-                made = f"by {origin}" if origin.startswith("rg.") else "by hand, a parameter?"
-                raise TracingError(
-                    f"f uses a {kind} made outside it ({made}); compiled code can only depend "
-                    "on its arguments, so pass it as one",
-                    f"{op.name} of an outside {kind}",
-                    _location(sys._getframe(1)),
-                    "",
-                )
-        if len(self.tape) >= self.max_ops:
-            raise TraceSizeError(self.max_ops)
-        node = make_value(TRACED, args, op, tag)  # type: ignore[arg-type]
-        self.tape.append(node)
-        return node
-
-    def backward(self, root: Value, seed: Scalar) -> None:
-        raise TracingError(
-            "f calls .backward() on a traced value; return the value and use the compiled "
-            "function's grad or value_and_grad instead",
-            ".backward()",
-            _location(sys._getframe(1)),
-            "",
-        )
+def _outside(op: Op, arg: Scalar) -> TracingError:
+    kind, origin = type(arg).__name__, arg._tag.origin  # type: ignore[union-attr]
+    made = f"by {origin}" if origin.startswith("rg.") else "by hand, a parameter?"
+    return TracingError(
+        f"f uses a {kind} made outside it ({made}); compiled code can only depend "
+        "on its arguments, so pass it as one",
+        f"{op.name} of an outside {kind}",
+        _location(sys._getframe(1)),
+        "",
+    )
 
 
 @final

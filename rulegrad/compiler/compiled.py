@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import threading
 from collections.abc import Callable, Sequence
-from typing import Generic, NoReturn, ParamSpec, TypeVar, final
+from typing import Final, Generic, NoReturn, ParamSpec, TypeVar, final
 
 from rulegrad.compiler._codegen import KINDS, Kind, NeedsDynamicError, build, generate
 from rulegrad.compiler._recorder import MAX_OPS, Trace, trace
-from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError
+from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError, OpCode
 from rulegrad.kernel.errors import TraceSizeError, TracingError
-from rulegrad.kernel.op import OpCode
 from rulegrad.transforms._tracing import trace_reverse, unwrap_reverse
 from rulegrad.transforms.gradients import jvp, value_and_grad
 
 __all__ = ["Compiled", "OpCode", "compile"]
 
 P = ParamSpec("P")
+
+# What generated code raises where the dynamic mode must decide: a math error of a forward
+# or a partial (rulegrad's own point errors among them), `Undefined` met in arithmetic
+# (TypeError), or an op with no rule. The dynamic rerun then returns or raises exactly.
+_RERUN: Final = (ArithmeticError, ValueError, TypeError, NeedsDynamicError)
 _R = TypeVar("_R")  # what one kind of generated function returns
 
 
@@ -45,7 +50,7 @@ class Compiled(Generic[P]):
     (0.0, 2.0)
     """
 
-    __slots__ = ("_f", "_gradients", "_jvps", "_traces", "_values", "f", "max_ops")
+    __slots__ = ("_f", "_gradients", "_jvps", "_lock", "_traces", "_values", "f", "max_ops")
 
     def __init__(self, f: Callable[P, float], max_ops: int = MAX_OPS) -> None:
         if not callable(f):
@@ -59,6 +64,7 @@ class Compiled(Generic[P]):
         self._values: dict[int, Callable[..., float]] = {}
         self._gradients: dict[int, Callable[..., tuple[float, tuple[float, ...]]]] = {}
         self._jvps: dict[int, Callable[..., tuple[float, float]]] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> float:
         """f(*args), computed by the compiled code."""
@@ -68,7 +74,7 @@ class Compiled(Generic[P]):
         run = self._values.get(len(primals)) or self._build(self._values, "value", len(primals))
         try:
             return run(*primals)
-        except Exception:  # the dynamic run below raises the precise error
+        except _RERUN:  # the dynamic run below raises the precise error
             pass
         return self._dynamic_value(primals)
 
@@ -89,7 +95,7 @@ class Compiled(Generic[P]):
             total = sum(gradient, out)
             if total - total == 0.0:  # all finite: nothing the dynamic mode does differently
                 return out, gradient
-        except Exception:
+        except _RERUN:
             pass
         return self._dynamic_gradient(primals)
 
@@ -127,7 +133,7 @@ class Compiled(Generic[P]):
             total = out + tangent
             if total - total == 0.0:
                 return out, tangent
-        except Exception:
+        except _RERUN:
             pass
         return jvp(self._f, xs, ts)
 
@@ -146,14 +152,15 @@ class Compiled(Generic[P]):
             g3 = 1.0
             g0 = v2 * g3
             g2 = v0 * g3
-            g1 = _cos(v1) * g2
+            r2_0 = _cos(v1)
+            g1 = r2_0 * g2
             return v3, (g0, g1)
         """
         if isinstance(n_args, bool) or not isinstance(n_args, int) or n_args < 0:
             raise ArgumentError(f"source: n_args must be a non-negative int, got {n_args!r}")
         if kind not in KINDS:
             raise ArgumentError(f"source: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-        return generate(self._trace(n_args), kind)[0].rstrip("\n")
+        return generate(self._trace(n_args), kind).rstrip("\n")
 
     def __repr__(self) -> str:
         counts = ", ".join(map(str, sorted(self._traces))) or "none yet"
@@ -200,7 +207,9 @@ class Compiled(Generic[P]):
         found = self._traces.get(n_args)
         if found is None:
             _check_signature(self._f, n_args, self._origin())
-            found = self._traces[n_args] = trace(self._f, n_args, self.max_ops)
+            made = trace(self._f, n_args, self.max_ops)
+            with self._lock:
+                found = self._traces.setdefault(n_args, made)
         return found
 
     def _build(
@@ -216,8 +225,8 @@ class Compiled(Generic[P]):
             function: Callable[..., _R] = _dynamic_only
         else:
             function = build(found, kind)  # type: ignore[assignment]
-        table[n_args] = function
-        return function
+        with self._lock:  # another thread may have built it meanwhile: keep one
+            return table.setdefault(n_args, function)
 
     def _dynamic_value(self, primals: tuple[float, ...]) -> float:
         # Through nodes, so that `x / y` in f raises rulegrad's error, as it does under rg.grad.

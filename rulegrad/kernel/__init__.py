@@ -20,18 +20,44 @@ from rulegrad.kernel.errors import (
     RulegradError,
     UnknownOpError,
 )
-from rulegrad.kernel.nodes import OPERATORS, Dual, Node, Scalar, Value, as_real, to_float
-from rulegrad.kernel.op import BUILTIN, BinaryOp, Op, UnaryOp
+from rulegrad.kernel.nodes import (
+    DISPLAY,
+    MANY,
+    OPERATORS,
+    Dual,
+    Node,
+    Scalar,
+    Value,
+    as_real,
+    inputs_of,
+    to_float,
+)
+from rulegrad.kernel.op import BUILTIN, MATH_ERRORS, SPECIALIZER, BinaryOp, Op, UnaryOp
+from rulegrad.kernel.programs import NotTraceableError, Program, Recorder, record
 from rulegrad.kernel.registry import OpRegistry, define_op, registry
-from rulegrad.kernel.rules import ForwardFn, JvpRule, Partial, PartialsRule, Undefined, VjpRule
-from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Engine, Tag, active_tags, new_tag
-from rulegrad.kernel.traversal import toposort
+from rulegrad.kernel.rules import (
+    ForwardCode,
+    ForwardFn,
+    JvpRule,
+    OpCode,
+    Partial,
+    PartialsRule,
+    SingularityError,
+    Undefined,
+    VjpRule,
+)
+from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Engine, Tag, escaped, new_tag
+from rulegrad.kernel.traversal import toposort, users_first
 
 __all__ = [
     "BUILTIN",
+    "DISPLAY",
+    "MANY",
+    "MATH_ERRORS",
     "OPERATORS",
     "ROOT_FORWARD",
     "ROOT_REVERSE",
+    "SPECIALIZER",
     "ArgumentError",
     "ArityError",
     "BinaryOp",
@@ -41,32 +67,41 @@ __all__ = [
     "DuplicateOpError",
     "Engine",
     "EscapedValueError",
+    "ForwardCode",
     "ForwardFn",
     "JvpRule",
     "MissingRuleError",
     "ModeError",
     "Node",
     "NonScalarOutputError",
+    "NotTraceableError",
     "Op",
+    "OpCode",
     "OpRegistry",
     "OperandTypeError",
     "Partial",
     "PartialsRule",
+    "Program",
     "RangeError",
+    "Recorder",
     "RuleError",
     "RulegradError",
     "Scalar",
+    "SingularityError",
     "Tag",
     "UnaryOp",
     "Undefined",
     "UnknownOpError",
     "Value",
     "VjpRule",
-    "active_tags",
     "as_real",
     "define_op",
+    "escaped",
+    "inputs_of",
     "new_tag",
+    "record",
     "registry",
     "to_float",
     "toposort",
+    "users_first",
 ]

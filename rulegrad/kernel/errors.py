@@ -99,11 +99,17 @@ class OperandTypeError(RulegradError, TypeError):
 
 
 class _PointError(RulegradError):
-    """An error of one op at one point: `.op_name` and `.point` say which."""
+    """An error of one op at one point: `.op_name` and `.point` say which.
 
-    def __init__(self, op_name: str, point: Sequence[float], message: str) -> None:
+    `.in_derivative` is True when it is the op's derivative, not its value, that fails there.
+    """
+
+    def __init__(
+        self, op_name: str, point: Sequence[float], message: str, *, in_derivative: bool = False
+    ) -> None:
         self.op_name = op_name
         self.point = tuple(point)
+        self.in_derivative = in_derivative
         super().__init__(message)
 
 

@@ -2,26 +2,37 @@
 
 A node holds its primal, its tag and, for a `Value`, the op and inputs that made it.
 It never holds a closure over itself, so a graph nobody references is freed by reference
-counting alone. Python's operators on nodes apply catalogue ops through `OPERATORS`, the
-same `Op` objects as `rg.add`, `rg.mul`, ... (bound by `rulegrad.ops`, since the kernel
-knows no particular op).
+counting alone. Python's operators on nodes apply catalogue ops through `OPERATORS`, a
+table the wiring (`rulegrad._wiring`) fills from `rulegrad.ops.operators`: the kernel knows
+no particular op.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, TypeVar, final
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeAlias, TypeVar, final
 
 from typing_extensions import Self
 
-from rulegrad.kernel.errors import ArgumentError
+from rulegrad.kernel.errors import ArgumentError, RangeError
 from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Tag, escaped
 
 if TYPE_CHECKING:
     from rulegrad.kernel.op import Op
 
-__all__ = ["DISPLAY", "OPERATORS", "Dual", "Node", "Scalar", "Value", "as_real", "to_float"]
+__all__ = [
+    "DISPLAY",
+    "MANY",
+    "OPERATORS",
+    "Dual",
+    "Node",
+    "Scalar",
+    "Value",
+    "as_real",
+    "inputs_of",
+    "to_float",
+]
 
 _N = TypeVar("_N")
 
@@ -34,7 +45,11 @@ class _NodeOp(Protocol):
 
 @final
 class _Operators:
-    """The catalogue ops behind Python's operators and the node methods."""
+    """The functions behind Python's operators and the node methods, one per catalogue op.
+
+    Each is the op's call, generated from its rules (see `rulegrad.modes.kernels`); the wiring
+    binds them once, from the operator table in `rulegrad.ops.operators`.
+    """
 
     __slots__ = (
         "abs", "add", "cos", "div", "exp", "log", "mul", "neg", "pow",
@@ -57,32 +72,24 @@ class _Operators:
     cos: _NodeOp
     sqrt: _NodeOp
 
-    def bind(self, op: Op) -> None:
-        """Make `op` the one behind its operator, if its name has one."""
-        if op.name in self.__slots__:
-            setattr(self, op.name, op)
 
-
-OPERATORS = _Operators()
+OPERATORS: Final = _Operators()
 
 
 @final
 class _Display:
-    """How a `Value` shows itself in Jupyter.
+    """How a `Value` shows itself in Jupyter; `rulegrad.pictures` provides it, via the wiring."""
 
-    `rulegrad.pictures` installs `svg` when it is imported: the kernel cannot import it,
-    since data flows into the kernel, never out of it.
-    """
-
-    __slots__ = ("svg",)
+    __slots__ = ("html", "svg")
 
     def __init__(self) -> None:
         self.svg: Callable[[Value], str | None] | None = None
+        self.html: Callable[[Value], str | None] | None = None
 
 
-DISPLAY = _Display()
+DISPLAY: Final = _Display()
 
-_FLOAT_HELP = (
+_FLOAT_HELP: Final = (
     "{kind} is a node of a differentiable computation; float() would silently drop its "
     "derivative. Use {attr} for the number, rulegrad.to_float(x) for the innermost number, "
     "and rulegrad ops (rg.sin, rg.exp, ...) instead of math functions"
@@ -189,6 +196,23 @@ class Node:
 
 
 @final
+class _Many:
+    """The marker in `Value._b` of a node whose inputs are all in `Value._a`, as a tuple."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MANY"
+
+
+# A node of an op of one input keeps it in `_a` (and None in `_b`), of two inputs in `_a` and
+# `_b`, and of any other number of inputs (the reductions) a tuple of them in `_a` and MANY in
+# `_b`. Two slots instead of a tuple per node save 56 bytes and one object for the cyclic
+# garbage collector to scan, for the common one- and two-input ops.
+MANY: Final = _Many()
+
+
+@final
 class Value(Node):
     """A reverse-mode node: a number that remembers how it was computed.
 
@@ -196,52 +220,113 @@ class Value(Node):
     4.0
     """
 
-    __slots__ = ("_inputs", "_op", "_tag", "data", "grad", "label")
+    __slots__ = ("_a", "_b", "_by", "_label", "_tag", "data", "grad")
 
     data: float
     grad: float
-    label: str
-    _inputs: tuple[Scalar, ...]
-    _op: Op | None
+    _by: Op | None  # the op that made this node; None for a leaf
+    _a: object  # its inputs, see MANY
+    _b: object
+    _label: str  # unset on nodes the engines make: `label` reads it as ""
     _tag: Tag
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = as_real(data, "Value")
         self.grad = 0.0
-        self.label = label
-        self._inputs = ()
-        self._op = None
+        if not isinstance(label, str):
+            raise ArgumentError(f"a Value's label must be a str, not {type(label).__name__}")
+        self._label = label
+        self._by = None
+        self._a = None
+        self._b = None
         self._tag = ROOT_REVERSE
+
+    @property
+    def label(self) -> str:
+        """A name for pictures and reprs; "" unless given."""
+        try:
+            return self._label
+        except AttributeError:
+            return ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise ArgumentError(f"a Value's label must be a str, not {type(label).__name__}")
+        self._label = label
 
     @property
     def op(self) -> Op | None:
         """The op that produced this node (None for a leaf), for pictures and debugging."""
-        return self._op
+        return self._by
 
     @property
     def inputs(self) -> tuple[Scalar, ...]:
         """The arguments `op` was applied to, constants included."""
-        return self._inputs
+        return inputs_of(self)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for the op that made this node ("" for a leaf), for ported code."""
+        op = self._by
+        return "" if op is None else op.name
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's set of the `Value`s this node was computed from, for ported code."""
+        return {x for x in inputs_of(self) if type(x) is Value}
 
     def backward(self, seed: float = 1.0) -> None:
         """Add d self / d node * seed to `.grad` of every node below self.
 
         Gradients accumulate across calls, as in micrograd and PyTorch; reset them with
-        `nn.Module.zero_grad` or by assigning `.grad = 0.0`.
+        `nn.Module.zero_grad` or by assigning `.grad = 0.0`. If the pass fails (a derivative
+        undefined at some node), every `.grad` is left as it was.
         """
         tag = self._tag
         if tag is not ROOT_REVERSE and not tag.active:
             raise escaped(tag)
         tag.engine.backward(self, as_real(seed, "backward seed") if tag is ROOT_REVERSE else seed)
 
+    def detach(self) -> Value:
+        """A new leaf with the same data: a constant to everything computed from it.
+
+        >>> x = Value(3.0); y = x * x; z = y.detach() * x; z.backward(); x.grad
+        9.0
+        """
+        leaf = Value.__new__(Value)
+        leaf.data = self.data
+        leaf.grad = 0.0
+        leaf._by = None
+        leaf._a = None
+        leaf._b = None
+        leaf._tag = self._tag
+        return leaf
+
     def _repr_svg_(self) -> str | None:
-        """The graph below this node, drawn for Jupyter; None keeps the plain repr."""
+        """The graph below this node, drawn for Jupyter; None keeps the next representation."""
         svg = DISPLAY.svg
         return None if svg is None else svg(self)
 
+    def _repr_html_(self) -> str | None:
+        """The graph as an HTML table where Graphviz cannot draw it; None otherwise."""
+        html = DISPLAY.html
+        return None if html is None else html(self)
+
     def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        label = self.label
+        shown = f", label={label!r}" if label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{shown})"
+
+
+def inputs_of(node: Value) -> tuple[Scalar, ...]:
+    """The inputs a node was computed from, in argument order; () for a leaf."""
+    a, b = node._a, node._b
+    if b is MANY:
+        return a  # type: ignore[return-value]
+    if node._by is None:
+        return ()
+    return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
 
 @final
@@ -288,11 +373,18 @@ def to_float(x: float | Node) -> float:
 
 
 def as_real(x: object, what: str) -> float:
-    """`x` as a float if it is a real number (int, float, numpy scalar, ...), else TypeError."""
+    """`x` as a float if it is a real number (int, float, numpy scalar, ...).
+
+    `ArgumentError` (a TypeError) for anything else, `RangeError` (an OverflowError) for a
+    number too large for a float, such as `10**400`.
+    """
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Node):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise RangeError(what, (), f"{what} is too large for a float: {x!r:.40}") from None
     raise ArgumentError(f"{what} must be a real number, not {type(x).__name__}")
 
 

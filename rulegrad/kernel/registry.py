@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeAlias, final
 
 from rulegrad.kernel.errors import DuplicateOpError, UnknownOpError
-from rulegrad.kernel.nodes import OPERATORS
 from rulegrad.kernel.op import Op, OpCode
 from rulegrad.kernel.rules import ForwardFn, JvpRule, PartialsRule, VjpRule
 
@@ -28,12 +27,11 @@ class OpRegistry:
     (True, 8.0)
     """
 
-    __slots__ = ("_binds_operators", "_lock", "_on_miss", "_ops")
+    __slots__ = ("_lock", "_on_miss", "_ops")
 
     def __init__(self) -> None:
         self._ops: dict[str, Op] = {}
         self._lock = threading.RLock()
-        self._binds_operators = False  # True only for the catalogue behind Python's operators
         self._on_miss: MissHook | None = None
 
     def get(self, name: str) -> Op:
@@ -76,8 +74,6 @@ class OpRegistry:
             if op.name in self._ops and not replace:
                 raise DuplicateOpError(op.name)
             self._ops[op.name] = op
-            if self._binds_operators:
-                OPERATORS.bind(op)
         return op
 
     def register_all(self, ops: Iterable[Op]) -> None:
@@ -132,7 +128,6 @@ class OpRegistry:
 
 
 registry = OpRegistry()
-registry._binds_operators = True  # the catalogue drives `x + y`, `x.relu()`, ...
 
 
 def define_op(
@@ -146,6 +141,7 @@ def define_op(
     registry: OpRegistry | None = None,
     arity: int | None = None,
     domain: str = "",
+    singularities: str = "",
     samples: Sequence[Sequence[float]] = (),
     doc: str = "",
     code: OpCode | None = None,
@@ -154,9 +150,11 @@ def define_op(
 
     `partials(out, *primals)` returns d out / d input, one per input, written with
     rulegrad ops so that it differentiates again. `jvp`/`vjp` optionally replace the rule
-    in one mode. `domain` is a one-line note shown in domain errors; `samples` are points
-    inside the domain where the rules can be checked. `code` optionally gives Python
-    templates of the forward value and partials, which `rg.compile` inlines.
+    in one mode. `domain` is a one-line note shown in domain errors, `singularities` one
+    shown where a derivative does not exist ("infinite slope at 0"); `samples` are points
+    inside the domain where the rules can be checked. `code` optionally gives the forward
+    value as a Python expression, which generated code inlines (derivatives always come from
+    `partials`).
 
     >>> import math, rulegrad as rg
     >>> cube = rg.define_op("cube_doc", forward=lambda x: x ** 3,
@@ -166,7 +164,7 @@ def define_op(
     """
     op = Op(
         name, forward=forward, partials=partials, jvp=jvp, vjp=vjp, arity=arity,
-        domain=domain, samples=samples, doc=doc, code=code,
+        domain=domain, singularities=singularities, samples=samples, doc=doc, code=code,
     )  # fmt: skip
     target = _default() if registry is None else registry
     return target.register(op, replace=replace)

@@ -18,11 +18,23 @@ __all__ = [
     "JvpRule",
     "OpCode",
     "Partial",
-    "PartialsCode",
     "PartialsRule",
+    "SingularityError",
     "Undefined",
     "VjpRule",
 ]
+
+
+class SingularityError(ValueError):
+    """Raised by an op's forward function where the quantity it computes does not exist.
+
+    For ops that compute a derivative for another op's rule (pow's slope, say): the error
+    then says that this derivative is undefined, and why, instead of naming the helper.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 @final
@@ -72,24 +84,24 @@ class VjpRule(Protocol):
     ) -> Sequence[float]: ...
 
 
-# Code templates: format strings over the primals `{0}`, `{1}`, ... and the output `{out}`
-# (partials only), or, for ops of any arity, functions of the argument expressions that
-# return None where they have no template for those arguments.
+# An op's forward as Python source: a format string over the argument expressions `{0}`,
+# `{1}`, ..., or a function of the argument expressions that returns the source, or None where
+# it has none for those arguments (then the forward function is called).
 ForwardCode: TypeAlias = "str | Callable[[Sequence[str]], str | None]"
-PartialsCode: TypeAlias = "Sequence[str] | Callable[[str, Sequence[str]], Sequence[str] | None]"
 
 
 @final
 @dataclass(frozen=True)
 class OpCode:
-    """Python source for an op's forward value and partials, which `rg.compile` inlines.
+    """An op's forward value as Python source, which generated code inlines.
 
-    `_m` is the `math` module. A template must compute exactly what the rule computes on
-    floats, or raise where the rule fails; a part left as None is called instead.
+    Only the forward value: every derivative comes from the op's partials rule, traced. A
+    template computes exactly what `forward` computes on floats, and raises where it raises.
+    It may use arithmetic, comparisons, conditional expressions and the `math` module as `_m`
+    (`"_m.sin({0})"`); it is checked when the op is defined.
 
-    >>> OpCode("{0} * {1}", ("{1}", "{0}")).forward.format("x", "y")
+    >>> OpCode("{0} * {1}").forward.format("x", "y")
     'x * y'
     """
 
-    forward: ForwardCode | None = None
-    partials: PartialsCode | None = None
+    forward: ForwardCode

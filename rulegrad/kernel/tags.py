@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final, Protocol, final
+from typing import TYPE_CHECKING, Final, Protocol, cast, final
 
-from rulegrad.kernel.errors import EscapedValueError, RulegradError
+from rulegrad.kernel.errors import EscapedValueError
 
 if TYPE_CHECKING:
     from rulegrad.kernel.nodes import Scalar, Value
@@ -28,7 +28,6 @@ __all__ = [
     "ROOT_REVERSE",
     "Engine",
     "Tag",
-    "active_tags",
     "escaped",
     "new_tag",
 ]
@@ -52,19 +51,6 @@ class Engine(Protocol):
 
 
 @final
-class _UnboundEngine:
-    """Stands in until `rulegrad.modes` installs the real engines."""
-
-    name = "unbound"
-
-    def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
-        raise RulegradError("rulegrad.modes is not loaded; import rulegrad, not rulegrad.kernel")
-
-    def backward(self, root: Value, seed: Scalar) -> None:
-        self.lift(None, (), ROOT_REVERSE)  # type: ignore[arg-type]  # raises
-
-
-@final
 class Tag:
     """One level of differentiation: the root of hand-built nodes, or one transform call."""
 
@@ -83,16 +69,12 @@ class Tag:
 
 # Hand-built Duals sit above hand-built Values, so `Dual(Value(2.0), 1.0)` (forward over
 # reverse) is well formed and `Value * Dual` gives a Dual whose parts are Values.
-ROOT_REVERSE: Final = Tag(0, _UnboundEngine(), "Value")
-ROOT_FORWARD: Final = Tag(1, _UnboundEngine(), "Dual")
+# Their engines are installed by the wiring (`rulegrad._wiring`), which runs at import.
+ROOT_REVERSE: Final = Tag(0, cast("Engine", None), "Value")
+ROOT_FORWARD: Final = Tag(1, cast("Engine", None), "Dual")
 _FIRST_TRANSFORM_LEVEL: Final = 2
 
 _ACTIVE: ContextVar[tuple[Tag, ...]] = ContextVar("rulegrad_active_tags", default=())
-
-
-def active_tags() -> tuple[Tag, ...]:
-    """The transforms running in this context, outermost first."""
-    return _ACTIVE.get()
 
 
 @contextmanager

@@ -2,99 +2,129 @@
 
 An op applied to `Dual`s computes its primal and, at once, its tangent: the op's partials
 contracted with the input tangents (or its jvp). Nothing is recorded, so memory stays flat
-however long the computation runs.
+however long the computation runs. The first-order float case runs code generated per op
+from its rule (`kernels.py`); this engine handles everything else: nested transforms,
+ints, errors, ops whose rules cannot be traced.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Final, final
 
 from rulegrad.kernel import (
-    ROOT_FORWARD,
+    MATH_ERRORS,
     Dual,
     MissingRuleError,
     Op,
+    RangeError,
     RulegradError,
     Scalar,
     Tag,
     Value,
+    to_float,
 )
-from rulegrad.modes._contraction import add, scale
+from rulegrad.kernel.errors import format_point
+from rulegrad.modes._contraction import contract, moving
 
-__all__ = ["FORWARD", "ForwardEngine", "make_dual"]
+__all__ = ["CHECKING_FORWARD", "FORWARD", "ForwardEngine", "make_dual", "tangent_out"]
 
 _new = object.__new__
 
 
-def make_dual(primal: float, tangent: float, tag: Tag) -> Dual:
+def make_dual(primal: Scalar, tangent: Scalar, tag: Tag) -> Dual:
     """A dual number of `tag`, without the checks `Dual()` makes on user input."""
     node: Dual = _new(Dual)
-    node.primal = primal
-    node.tangent = tangent
+    node.primal = primal  # type: ignore[assignment]
+    node.tangent = tangent  # type: ignore[assignment]
     node._tag = tag
     return node
 
 
 @final
 class ForwardEngine:
-    """Computes primal and tangent together."""
+    """Computes primal and tangent together.
+
+    The checking engine (`CHECKING_FORWARD`) also raises `RangeError` at the first op whose
+    tangent is not finite although its inputs are: the transforms rerun `f` with it when a
+    result comes out non-finite, to say where.
+    """
+
+    __slots__ = ("checking",)
+
+    def __init__(self, *, checking: bool = False) -> None:
+        self.checking = checking
 
     @property
     def name(self) -> str:
         return "forward"
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
-        # This runs once per op applied to a Dual, so it is written out flat.
-        primals: list[float] = []
-        tangents: list[float] = []
+        primals: list[Scalar] = []
+        tangents: list[Scalar] = []
         plain = True  # every primal a float: no enclosing transform's node among them
-        moving = False  # some tangent is not a plain zero
         for arg in args:
+            primal: Scalar
+            tangent: Scalar
             if type(arg) is Dual and arg._tag is tag:
-                primal = arg.primal
-                tangent = arg.tangent
-                if not moving and (type(tangent) is not float or tangent != 0.0):
-                    moving = True
+                primal, tangent = arg.primal, arg.tangent
             else:
-                primal = arg  # type: ignore[assignment]
-                tangent = 0.0
+                primal, tangent = arg, 0.0
             if type(primal) is not float:
                 plain = False
             primals.append(primal)
             tangents.append(tangent)
-        out = op.forward_at(primals) if plain else op(*primals)
-        node: Dual = _new(Dual)
-        node.primal = out
-        node.tangent = tangent_out(op, out, primals, tangents) if moving else 0.0
-        node._tag = tag
-        return node
+        out = op.forward_at(primals) if plain else op(*primals)  # type: ignore[arg-type]
+        out_tangent = tangent_out(op, out, primals, tangents) if any(map(moving, tangents)) else 0.0
+        if self.checking:
+            _check_finite(op, out, primals, tangents, out_tangent)
+        return make_dual(out, out_tangent, tag)
 
     def backward(self, root: Value, seed: Scalar) -> None:
         raise RulegradError("forward mode has no backward pass")
 
 
-FORWARD: Final = ForwardEngine()
-ROOT_FORWARD.engine = FORWARD
+def tangent_out(
+    op: Op, out: Scalar, primals: Sequence[Scalar], tangents: Sequence[Scalar]
+) -> Scalar:
+    """d out along `tangents`: the op's jvp, or its partials contracted with the tangents.
 
-
-def tangent_out(op: Op, out: float, primals: list[float], tangents: list[float]) -> float:
-    """d out along `tangents`: sum of partial_i * tangent_i over the non-zero tangents.
-
-    The caller has checked that some tangent is not a plain zero.
+    Only the partials of inputs with a tangent that is not a plain zero are computed.
     """
     if op.jvp is not None:
-        return op.jvp(out, tuple(primals), tuple(tangents))
+        try:
+            return op.jvp(out, tuple(primals), tuple(tangents))  # type: ignore[arg-type]
+        except MATH_ERRORS as exc:
+            error = op.derivative_error(primals, exc)
+            if error is exc:
+                raise
+            raise error from exc
     if op.partials is None:
         raise MissingRuleError(op.name, "forward")
-    partials = op.evaluate_partials(out, primals)
-    total = 0.0
-    for partial, tangent in zip(partials, tangents, strict=True):
-        if type(tangent) is float:
-            if tangent == 0.0:
-                continue
-            if type(partial) is float:  # the first-order case, written out
-                term = partial * tangent
-                total = term if type(total) is float and total == 0.0 else total + term
-                continue
-        total = add(total, scale(op.check_partial(partial, primals), tangent))  # type: ignore[arg-type]
-    return total
+    partials = op.partials_at(out, primals, [moving(t) for t in tangents])
+    return contract(partials, tangents)
+
+
+def _check_finite(
+    op: Op,
+    out: Scalar,
+    primals: Sequence[Scalar],
+    tangents: Sequence[Scalar],
+    tangent: Scalar,
+) -> None:
+    """RangeError if `tangent` is not finite though the op's inputs and tangents are."""
+    values = [to_float(p) for p in primals] + [to_float(t) for t in tangents]
+    if math.isfinite(to_float(tangent)) or not all(map(math.isfinite, values)):
+        return
+    point = tuple(to_float(p) for p in primals)
+    raise RangeError(
+        op.name, point,
+        f"the derivative of {op.name} at {format_point(op.params, point)} is not finite "
+        f"({to_float(tangent)!r}) although its inputs are",
+        in_derivative=True,
+    )  # fmt: skip
+
+
+FORWARD: Final = ForwardEngine()
+CHECKING_FORWARD: Final = ForwardEngine(checking=True)

@@ -1,41 +1,58 @@
 """Reverse mode: `Value` graphs and the topological backward pass.
 
 An op applied to `Value`s records a node (its op, its inputs, its primal) and does no
-derivative work. `backward` walks the nodes in reverse topological order and contracts each
-op's partials (or its vjp) with the node's cotangent, adding one contribution per edge, so an
-input used twice receives both.
+derivative work. `backward` walks the nodes users-first and contracts each op's partials
+(or its vjp) with the node's cotangent, adding one contribution per edge, so an input used
+twice receives both. Nodes with a plain-float cotangent go through the op's generated step
+(`kernels.py`); the rest (nested transforms, rules that cannot be traced) through
+`_general_step`, which reads the same rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Final, final
 
 from rulegrad.kernel import (
-    ROOT_REVERSE,
+    MANY,
+    MATH_ERRORS,
     MissingRuleError,
     Op,
+    RangeError,
     RuleError,
     Scalar,
     Tag,
     Value,
-    toposort,
+    inputs_of,
+    to_float,
+    users_first,
 )
-from rulegrad.modes._contraction import add, scale
+from rulegrad.kernel.errors import format_point
+from rulegrad.modes._contraction import accumulate, moving, scale
 
-__all__ = ["REVERSE", "ReverseEngine", "backward", "make_value"]
+__all__ = ["REVERSE", "Pull", "ReverseEngine", "backward", "make_value"]
 
 _new = object.__new__
 
+# An op's generated reverse step: (node, float cotangent, tag) -> whether it handled the node.
+Pull = Callable[[Value, float, Tag], bool]
 
-def make_value(data: float, inputs: tuple[Scalar, ...], op: Op | None, tag: Tag) -> Value:
+
+def make_value(data: Scalar, inputs: tuple[Scalar, ...], op: Op | None, tag: Tag) -> Value:
     """A node of `tag`, without the checks `Value()` makes on user input."""
     node: Value = _new(Value)
-    node.data = data
+    node.data = data  # type: ignore[assignment]
     node.grad = 0.0
-    node.label = ""
-    node._inputs = inputs
-    node._op = op
+    node._by = op
+    if op is None:
+        node._a = node._b = None
+    elif len(inputs) == 1:
+        node._a, node._b = inputs[0], None
+    elif len(inputs) == 2:
+        node._a, node._b = inputs
+    else:
+        node._a, node._b = inputs, MANY
     node._tag = tag
     return node
 
@@ -49,32 +66,22 @@ class ReverseEngine:
         return "reverse"
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
-        # This runs once per op applied to a Value, so it is written out flat: one call
-        # (the forward function, through forward_at) and the node built in place.
-        primals: list[float] = []
+        primals: list[Scalar] = []
         plain = True
         for arg in args:
             if type(arg) is Value and arg._tag is tag:
                 arg = arg.data
             if type(arg) is not float:
                 plain = False  # a node of an enclosing transform
-            primals.append(arg)  # type: ignore[arg-type]
-        out = op.forward_at(primals) if plain else op(*primals)
-        node: Value = _new(Value)
-        node.data = out
-        node.grad = 0.0
-        node.label = ""
-        node._inputs = args
-        node._op = op
-        node._tag = tag
-        return node
+            primals.append(arg)
+        out = op.forward_at(primals) if plain else op(*primals)  # type: ignore[arg-type]
+        return make_value(out, args, op, tag)
 
     def backward(self, root: Value, seed: Scalar) -> None:
         backward([(root, seed)], accumulate=True)
 
 
 REVERSE: Final = ReverseEngine()
-ROOT_REVERSE.engine = REVERSE
 
 
 def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list[Value]:
@@ -82,70 +89,84 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
 
     With `accumulate`, each reached node's `.grad` gains this pass's cotangent (micrograd
     and PyTorch semantics); otherwise it is overwritten (transforms, which own their
-    graphs). Returns the nodes reached, inputs before the nodes that use them.
+    graphs). The pass is atomic: if it raises, every `.grad` is as it was. A gradient that
+    comes out non-finite from finite inputs, of a finite value, raises `RangeError` naming
+    the op where it became so. Returns the nodes reached, users before their inputs.
     """
     tag = seeds[0][0]._tag
-    order = toposort([root for root, _ in seeds], tag)
-    # This pass's cotangents start from zero; with `accumulate`, the grads already there
-    # (usually none: zero_grad, or a fresh graph) are set aside and added back at the end.
+    order = users_first([root for root, _ in seeds], tag)
+    # This pass's cotangents start from zero; the grads already there (usually none: a
+    # fresh graph, or zero_grad) are set aside, and put back if the pass fails.
     saved: list[tuple[Value, float]] = []
     for node in order:
         old = node.grad
         if type(old) is not float or old != 0.0:
-            if accumulate:
-                saved.append((node, old))
+            saved.append((node, old))
             node.grad = 0.0
-    for root, seed in seeds:
-        root.grad = add(root.grad, seed)  # type: ignore[arg-type]
-    for node in reversed(order):
-        op = node._op
-        cotangent = node.grad
-        if op is None:
-            continue
-        if type(cotangent) is float:
-            if cotangent == 0.0:
-                continue
-            if op.vjp is None and op.partials is not None:
-                _float_step(node, op, cotangent, tag)
-                continue
-        inputs = node._inputs
-        primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in inputs]  # type: ignore[misc]
-        lifted = [type(a) is Value and a._tag is tag for a in inputs]
-        contributions = _input_cotangents(op, node.data, primals, lifted, cotangent)
-        for arg, is_lifted, contribution in zip(inputs, lifted, contributions, strict=True):
-            if is_lifted:
-                arg.grad = add(arg.grad, contribution)  # type: ignore[union-attr]
-    for node, old in saved:
-        node.grad = old + node.grad
+    try:
+        leaves = _sweep(order, seeds, tag)
+        if not _finite_sum(leaves) and _finite_outputs(seeds):
+            _locate_non_finite(order, seeds, tag)
+    except BaseException:
+        for node in order:
+            node.grad = 0.0
+        for node, old in saved:
+            node.grad = old
+        raise
+    if accumulate:
+        for node, old in saved:
+            node.grad = old + node.grad
     return order
 
 
-def _float_step(node: Value, op: Op, cotangent: float, tag: Tag) -> None:
-    """One node's contributions when its cotangent is a plain float (first-order backward).
+def _sweep(order: list[Value], seeds: Sequence[tuple[Value, Scalar]], tag: Tag) -> list[Value]:
+    """One backward pass over `order`; returns the leaves reached."""
+    for root, seed in seeds:
+        root.grad = accumulate(root.grad, seed)  # type: ignore[assignment]
+    leaves: list[Value] = []
+    for node in order:
+        op = node._by
+        if op is None:
+            leaves.append(node)
+            continue
+        cotangent = node.grad
+        if type(cotangent) is float:
+            if cotangent == 0.0:
+                continue
+            pull: Pull | None = op._pull  # type: ignore[assignment]
+            if pull is not None and pull(node, cotangent, tag):
+                continue
+        _general_step(node, op, cotangent, tag)
+    return leaves
 
-    The same arithmetic as the general path below, written out: this runs once per node.
-    """
-    inputs = node._inputs
-    primals: list[float] = [a.data if type(a) is Value and a._tag is tag else a for a in inputs]  # type: ignore[misc]
-    partials = op.evaluate_partials(node.data, primals)
-    for arg, partial in zip(inputs, partials, strict=True):
-        if type(arg) is Value and arg._tag is tag:
-            if type(partial) is not float:  # Undefined, or a node of an enclosing transform
-                checked = op.check_partial(partial, primals)
-                arg.grad = add(arg.grad, scale(checked, cotangent))  # type: ignore[arg-type]
-            else:
-                grad = arg.grad
-                term = partial * cotangent
-                # As `add`: a plain 0.0 total takes the term as it is (keeps -0.0).
-                arg.grad = term if type(grad) is float and grad == 0.0 else grad + term
+
+def _general_step(node: Value, op: Op, cotangent: Scalar, tag: Tag) -> None:
+    """Add node's contributions to the grads of its inputs of `tag`, from the op's rule."""
+    inputs = inputs_of(node)
+    lifted = [type(a) is Value and a._tag is tag for a in inputs]
+    primals: list[Scalar] = [
+        a.data if is_lifted else a  # type: ignore[union-attr]
+        for a, is_lifted in zip(inputs, lifted, strict=True)
+    ]
+    for arg, is_lifted, contribution in zip(
+        inputs, lifted, _input_cotangents(op, node.data, primals, lifted, cotangent), strict=True
+    ):
+        if is_lifted:
+            arg.grad = accumulate(arg.grad, contribution)  # type: ignore[union-attr]
 
 
 def _input_cotangents(
-    op: Op, out: float, primals: list[float], lifted: list[bool], cotangent: float
-) -> Sequence[float]:
-    """One cotangent per input (constants get 0.0), from the op's vjp or its partials."""
+    op: Op, out: Scalar, primals: list[Scalar], lifted: list[bool], cotangent: Scalar
+) -> Sequence[Scalar]:
+    """One cotangent per input (0.0 for the constants), from the op's vjp or its partials."""
     if op.vjp is not None:
-        result = op.vjp(out, tuple(primals), cotangent)
+        try:
+            result = op.vjp(out, tuple(primals), cotangent)  # type: ignore[arg-type]
+        except MATH_ERRORS as exc:
+            error = op.derivative_error(primals, exc)
+            if error is exc:
+                raise
+            raise error from exc
         if len(result) != len(primals):
             raise RuleError(
                 op.name, f"vjp returned {len(result)} cotangents for {len(primals)} inputs"
@@ -153,8 +174,55 @@ def _input_cotangents(
         return result
     if op.partials is None:
         raise MissingRuleError(op.name, "reverse")
-    partials = op.evaluate_partials(out, primals)
+    partials = op.partials_at(out, primals, lifted)
     return [
-        scale(op.check_partial(partial, primals), cotangent) if needed else 0.0  # type: ignore[arg-type]
-        for partial, needed in zip(partials, lifted, strict=True)
+        scale(partial, cotangent) if is_lifted else 0.0
+        for partial, is_lifted in zip(partials, lifted, strict=True)
     ]
+
+
+def _finite_sum(leaves: list[Value]) -> bool:
+    """Whether the leaves' grads are all finite; nodes (higher orders) count as finite."""
+    total = 0.0
+    for leaf in leaves:
+        grad = leaf.grad
+        if type(grad) is not float:
+            return True
+        total += grad
+    return total - total == 0.0
+
+
+def _finite_outputs(seeds: Sequence[tuple[Value, Scalar]]) -> bool:
+    """Whether the values differentiated are finite (an overflowed one explains itself)."""
+    return all(math.isfinite(to_float(root.data)) for root, _ in seeds)
+
+
+def _locate_non_finite(order: list[Value], seeds: Sequence[tuple[Value, Scalar]], tag: Tag) -> None:
+    """Redo the pass, checking each contribution: RangeError at the first op whose
+    contribution is not finite although its primals and cotangent are."""
+    for node in order:
+        node.grad = 0.0
+    for root, seed in seeds:
+        root.grad = accumulate(root.grad, seed)  # type: ignore[assignment]
+    for node in order:
+        op = node._by
+        cotangent = node.grad
+        if op is None or not moving(cotangent):
+            continue
+        inputs = inputs_of(node)
+        lifted = [type(a) is Value and a._tag is tag for a in inputs]
+        primals = [a.data if is_lifted else a for a, is_lifted in zip(inputs, lifted, strict=True)]  # type: ignore[union-attr]
+        contributions = _input_cotangents(op, node.data, primals, lifted, cotangent)
+        point = tuple(to_float(p) for p in primals)
+        finite = all(map(math.isfinite, point)) and math.isfinite(to_float(cotangent))
+        for arg, is_lifted, contribution in zip(inputs, lifted, contributions, strict=True):
+            if not is_lifted:
+                continue
+            if finite and not math.isfinite(to_float(contribution)):
+                raise RangeError(
+                    op.name, point,
+                    f"the derivative of {op.name} at {format_point(op.params, point)} is not "
+                    f"finite ({to_float(contribution)!r}) although its inputs are",
+                    in_derivative=True,
+                )  # fmt: skip
+            arg.grad = accumulate(arg.grad, contribution)  # type: ignore[union-attr]

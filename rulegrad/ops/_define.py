@@ -14,15 +14,16 @@ from typing_extensions import Unpack
 from rulegrad.kernel import BUILTIN, BinaryOp, ForwardFn, Op, PartialsRule, UnaryOp, registry
 from rulegrad.kernel.op import OpCode
 
-__all__ = ["binary", "unary", "variadic"]
+__all__ = ["binary", "helper", "unary", "variadic"]
 
 _O = TypeVar("_O", bound=Op)
 
 
 class _Where(TypedDict, total=False):
     domain: str  # a one-line note shown in domain errors, e.g. "x > 0"
+    singularities: str  # where the derivative does not exist, shown when it is needed there
     samples: Sequence[Sequence[float]]  # points inside the domain where rules are checked
-    code: OpCode  # the same arithmetic as Python source, which rg.compile inlines
+    code: OpCode  # the forward value as Python source, which generated code inlines
 
 
 def _builtin(
@@ -45,6 +46,15 @@ def binary(
 ) -> BinaryOp:
     """Register a built-in op of two arguments."""
     return _builtin(BinaryOp, name, forward, partials, where)
+
+
+def helper(name: str, forward: ForwardFn, partials: PartialsRule, **where: Unpack[_Where]) -> Op:
+    """An op that only a built-in rule calls, e.g. a slope computed stably; not registered.
+
+    It carries the name of the op whose rule it serves, so that an error in it names the op
+    the user wrote.
+    """
+    return Op(name, forward=forward, partials=partials, source=BUILTIN, **where)
 
 
 def variadic(name: str, forward: ForwardFn, partials: PartialsRule, **where: Unpack[_Where]) -> Op:

@@ -1,60 +1,50 @@
-"""Arithmetic: + - * / negation, and the piecewise-linear ops.
+"""Arithmetic: + - * / negation, sign, and the piecewise-linear ops.
 
 Kinks (abs at 0, relu at 0, ties in maximum/minimum) take the subgradient PyTorch and JAX
 use: 0 for abs and relu, an even split for ties. These are conventions, not singularities.
+The rules of the piecewise ops select with `sign` and two small steps, ops whose own
+derivative is zero, so that every rule is straight-line code that can be traced.
 """
 
 from __future__ import annotations
 
 import math
 
-from rulegrad.kernel import BinaryOp
-from rulegrad.kernel.op import OpCode
-from rulegrad.ops._define import binary, unary
+from rulegrad.kernel import BinaryOp, OpCode
+from rulegrad.ops._define import binary, helper, unary
 
-__all__ = ["abs", "add", "div", "maximum", "minimum", "mul", "neg", "relu", "sub"]
+__all__ = ["abs", "add", "div", "maximum", "minimum", "mul", "neg", "relu", "sign", "sub"]
 
 _PAIRS = ((-1.5, 0.75), (0.5, 2.0), (3.0, -1.25))
+_ANY = ((-1.5,), (0.5,), (2.0,))
 
 
 def _add(x: float, y: float) -> float:
     return x + y
 
 
-add = binary(
-    "add", _add, lambda out, x, y: (1.0, 1.0), samples=_PAIRS,
-    code=OpCode("{0} + {1}", ("1.0", "1.0")),
-)  # fmt: skip
+add = binary("add", _add, lambda out, x, y: (1.0, 1.0), samples=_PAIRS, code=OpCode("{0} + {1}"))
 
 
 def _sub(x: float, y: float) -> float:
     return x - y
 
 
-sub = binary(
-    "sub", _sub, lambda out, x, y: (1.0, -1.0), samples=_PAIRS,
-    code=OpCode("{0} - {1}", ("1.0", "-1.0")),
-)  # fmt: skip
+sub = binary("sub", _sub, lambda out, x, y: (1.0, -1.0), samples=_PAIRS, code=OpCode("{0} - {1}"))
 
 
 def _mul(x: float, y: float) -> float:
     return x * y
 
 
-mul = binary(
-    "mul", _mul, lambda out, x, y: (y, x), samples=_PAIRS,
-    code=OpCode("{0} * {1}", ("{1}", "{0}")),
-)  # fmt: skip
+mul = binary("mul", _mul, lambda out, x, y: (y, x), samples=_PAIRS, code=OpCode("{0} * {1}"))
 
 
 def _neg(x: float) -> float:
     return -x
 
 
-neg = unary(
-    "neg", _neg, lambda out, x: (-1.0,), samples=((-1.5,), (0.5,), (2.0,)),
-    code=OpCode("-{0}", ("-1.0",)),
-)  # fmt: skip
+neg = unary("neg", _neg, lambda out, x: (-1.0,), samples=_ANY, code=OpCode("-{0}"))
 
 
 def _div(x: float, y: float) -> float:
@@ -63,27 +53,54 @@ def _div(x: float, y: float) -> float:
 
 div: BinaryOp
 # y == 0 fails in the forward pass (DivisionByZeroError), so the rule never sees it.
+# d/dy is -(x/y)/y, not -x/y**2, which would overflow or underflow where the answer does not.
 div = binary(
     "div", _div, lambda out, x, y: (div(1.0, y), neg(div(out, y))),
-    domain="y != 0", samples=_PAIRS, code=OpCode("{0} / {1}", ("1.0 / {1}", "-({out} / {1})")),
+    domain="y != 0", samples=_PAIRS, code=OpCode("{0} / {1}"),
 )  # fmt: skip
 
-# Subgradient 0 at x == 0.
-abs = unary(
-    "abs", math.fabs, lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),
-    samples=((-1.5,), (0.5,), (2.0,)),
-    code=OpCode("_m.fabs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",)),
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else x  # nan stays nan
+
+
+# A step: its derivative is 0 wherever it exists (and taken as 0 at 0, as for abs).
+sign = unary(
+    "sign", _sign, lambda out, x: (0.0,), samples=_ANY,
+    code=OpCode("(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0 if {0} == 0.0 else {0})"),
 )  # fmt: skip
+
+abs = unary("abs", math.fabs, lambda out, x: (sign(x),), samples=_ANY, code=OpCode("_m.fabs({0})"))
+
+
+def _step(x: float) -> float:
+    return 1.0 if x > 0.0 else 0.0
+
+
+# relu's slope: 1 above 0, else 0 (0 at 0, as in micrograd, PyTorch and JAX).
+_relu_slope = helper(
+    "relu", _step, lambda out, x: (0.0,), code=OpCode("(1.0 if {0} > 0.0 else 0.0)")
+)
 
 
 def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-# Derivative 0 at x == 0, as in micrograd, PyTorch and JAX.
 relu = unary(
-    "relu", _relu, lambda out, x: (1.0 if x > 0 else 0.0,), samples=((-1.5,), (0.5,), (2.0,)),
-    code=OpCode("({0} if {0} > 0.0 else 0.0)", ("(1.0 if {0} > 0 else 0.0)",)),
+    "relu", _relu, lambda out, x: (_relu_slope(x),), samples=_ANY,
+    code=OpCode("({0} if {0} > 0.0 else 0.0)"),
+)  # fmt: skip
+
+
+def _above(x: float, y: float) -> float:
+    return 1.0 if x > y else 0.0 if x < y else 0.5
+
+
+# The share of d max(x, y) that goes to x: 1 if x is the larger, 0 if y is, half on a tie.
+_max_share = helper(
+    "maximum", _above, lambda out, x, y: (0.0, 0.0),
+    code=OpCode("(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)"),
 )  # fmt: skip
 
 
@@ -91,15 +108,9 @@ def _maximum(x: float, y: float) -> float:
     return x if x >= y else y
 
 
-# A tie splits the derivative evenly between x and y.
 maximum = binary(
-    "maximum", _maximum,
-    lambda out, x, y: (1.0, 0.0) if x > y else (0.0, 1.0) if x < y else (0.5, 0.5),
-    samples=_PAIRS,
-    code=OpCode("({0} if {0} >= {1} else {1})", (
-        "(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)",
-        "(0.0 if {0} > {1} else 1.0 if {0} < {1} else 0.5)",
-    )),
+    "maximum", _maximum, lambda out, x, y: (_max_share(x, y), _max_share(y, x)),
+    samples=_PAIRS, code=OpCode("({0} if {0} >= {1} else {1})"),
 )  # fmt: skip
 
 
@@ -107,13 +118,7 @@ def _minimum(x: float, y: float) -> float:
     return x if x <= y else y
 
 
-# A tie splits the derivative evenly between x and y.
 minimum = binary(
-    "minimum", _minimum,
-    lambda out, x, y: (1.0, 0.0) if x < y else (0.0, 1.0) if x > y else (0.5, 0.5),
-    samples=_PAIRS,
-    code=OpCode("({0} if {0} <= {1} else {1})", (
-        "(1.0 if {0} < {1} else 0.0 if {0} > {1} else 0.5)",
-        "(0.0 if {0} < {1} else 1.0 if {0} > {1} else 0.5)",
-    )),
+    "minimum", _minimum, lambda out, x, y: (_max_share(y, x), _max_share(x, y)),
+    samples=_PAIRS, code=OpCode("({0} if {0} <= {1} else {1})"),
 )  # fmt: skip

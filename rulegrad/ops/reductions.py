@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from typing import overload
 
 from rulegrad.kernel import ArityError, Dual, Scalar, Value
-from rulegrad.kernel.op import OpCode
 from rulegrad.ops._define import variadic
 
 __all__ = ["dot", "dot_op", "sum", "sum_op"]
@@ -22,15 +21,7 @@ def _sum(*xs: float) -> float:
     return builtins.sum(xs, 0.0)
 
 
-def _sum_code(xs: Sequence[str]) -> str:
-    # A flat tuple, not `a + b + ...`: Python's compiler recurses on long chains of `+`.
-    return f"_sum(({', '.join(xs)},), 0.0)"
-
-
-sum_op = variadic(
-    "sum", _sum, lambda out, *xs: (1.0,) * len(xs), samples=((0.5, -1.5, 2.0),),
-    code=OpCode(_sum_code, lambda out, xs: ("1.0",) * len(xs)),
-)  # fmt: skip
+sum_op = variadic("sum", _sum, lambda out, *xs: (1.0,) * len(xs), samples=((0.5, -1.5, 2.0),))
 
 
 def _dot(*xs_then_ys: float) -> float:
@@ -45,23 +36,7 @@ def _dot_partials(out: float, *xs_then_ys: float) -> tuple[float, ...]:
     return xs_then_ys[n:] + xs_then_ys[:n]  # d/dx_i = y_i, d/dy_i = x_i
 
 
-def _dot_code(xs_then_ys: Sequence[str]) -> str | None:
-    n, odd = divmod(len(xs_then_ys), 2)
-    if odd:
-        return None  # calls _dot, which raises the ArityError
-    xs, ys = ", ".join(xs_then_ys[:n]), ", ".join(xs_then_ys[n:])
-    return f"_sum(_map(_mul, ({xs},), ({ys},)), 0.0)"
-
-
-def _dot_partials_code(out: str, xs_then_ys: Sequence[str]) -> tuple[str, ...]:
-    n = len(xs_then_ys) // 2
-    return tuple(xs_then_ys[n:]) + tuple(xs_then_ys[:n])
-
-
-dot_op = variadic(
-    "dot", _dot, _dot_partials, samples=((0.5, -1.5, 2.0, 0.25),),
-    code=OpCode(_dot_code, _dot_partials_code),
-)  # fmt: skip
+dot_op = variadic("dot", _dot, _dot_partials, samples=((0.5, -1.5, 2.0, 0.25),))
 
 
 @overload

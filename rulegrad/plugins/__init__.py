@@ -9,6 +9,13 @@ Iterating over the catalogue, `len()` and `names()` show what is loaded and load
 """
 
 from rulegrad.plugins._check import CheckReport, RuleCheckError, check_op
-from rulegrad.plugins._loader import PluginWarning, load_plugins
+from rulegrad.plugins._loader import CATALOGUE_LOADER, PluginWarning, load_plugins
 
-__all__ = ["CheckReport", "PluginWarning", "RuleCheckError", "check_op", "load_plugins"]
+__all__ = [
+    "CATALOGUE_LOADER",
+    "CheckReport",
+    "PluginWarning",
+    "RuleCheckError",
+    "check_op",
+    "load_plugins",
+]

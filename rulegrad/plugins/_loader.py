@@ -18,8 +18,10 @@ from typing import Final
 
 from rulegrad.kernel import DuplicateOpError, Op, OpRegistry, RulegradError, registry
 from rulegrad.kernel.errors import PluginWarning
+from rulegrad.kernel.op import DEFAULT_SOURCE
 
 __all__ = [
+    "CATALOGUE_LOADER",
     "DISABLE_AUTOLOAD",
     "GROUP",
     "PluginLoader",
@@ -154,11 +156,15 @@ class PluginLoader:
             kind = type(register).__name__
             return f"its entry point names an object of type {kind}, not register(registry)"
         own = OpRegistry()
+        token = DEFAULT_SOURCE.set(spec.source)  # ops made in register() say where from
         try:
             register(own)
         except Exception as exc:
             return f"register() raised {_describe(exc)}"
-        ops = list(own)
+        finally:
+            DEFAULT_SOURCE.reset(token)
+        # An op made elsewhere (before the plugin loaded) is registered as a copy that says so.
+        ops = [op if op.source == spec.source else op.replaced_by(spec.source) for op in own]
         for op in ops:
             problem = _malformed(op)
             if problem is not None:
@@ -168,8 +174,6 @@ class PluginLoader:
         for op in ops:
             if op.name in taken:
                 return _clash(op.name, taken[op.name])
-        for op in ops:
-            op.source = spec.source
         try:
             self._target.register_all(ops)
         except DuplicateOpError as exc:  # registered by another thread a moment ago
@@ -197,8 +201,8 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-_CATALOGUE: Final = PluginLoader(registry)
-registry.set_miss_hook(_CATALOGUE.on_miss)
+# The catalogue's loader; the wiring (`rulegrad._wiring`) makes it the catalogue's miss hook.
+CATALOGUE_LOADER: Final = PluginLoader(registry)
 
 
 def load_plugins() -> list[str]:
@@ -213,4 +217,4 @@ def load_plugins() -> list[str]:
     >>> rg.load_plugins()           # nothing new to load
     []
     """
-    return _CATALOGUE.load(stacklevel=3)
+    return CATALOGUE_LOADER.load(stacklevel=3)

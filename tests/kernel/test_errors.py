@@ -30,7 +30,7 @@ def test_unknown_op() -> None:
     assert isinstance(caught.value, rg.UnknownOpError)
     assert caught.value.op_name == "sinn"
     assert str(caught.value) == (
-        "no op named 'sinn' in the catalogue; did you mean 'sin', 'sinh', 'asin'?"
+        "no op named 'sinn' in the catalogue; did you mean 'sin', 'sinh', 'sign'?"
     )
     assert "sinn" not in rg.registry
 

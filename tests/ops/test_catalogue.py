@@ -25,6 +25,7 @@ REFERENCE: Final[dict[str, Callable[..., float]]] = {
     "pow": math.pow,
     "abs": math.fabs,
     "relu": lambda x: max(0.0, x),
+    "sign": lambda x: math.copysign(1.0, x) if x else 0.0,
     "maximum": max,
     "minimum": min,
     "exp": math.exp,

@@ -133,7 +133,7 @@ def test_an_unknown_name_suggests_close_ones(
 ) -> None:
     assert main(["check", "sinn"]) == 2
     assert capsys.readouterr().err == (
-        "rulegrad: error: unknown op 'sinn' (did you mean 'sin', 'sinh', 'asin'?)\n"
+        "rulegrad: error: unknown op 'sinn' (did you mean 'sin', 'sinh', 'sign'?)\n"
     )
 
 

@@ -253,7 +253,8 @@ CAUSES = {
     f"({SPECIAL_SOURCE})",
     "wrong_arity": "register() raised RuleError: scaled: partials must take (out, x, y), "
     "3 arguments",
-    "changed": "its op 'changed_op' is malformed: changed_op: partials must be callable, got str",
+    "changed": "register() raised AttributeError: an Op cannot be changed once created (tried to "
+    "set 'partials' of 'changed_op'); define a new op instead",
     "not_callable": "its entry point names an object of type int, not register(registry)",
 }
 

@@ -171,7 +171,7 @@ def changed_after_making(registry: rg.OpRegistry) -> None:
     [
         (wrong_arity, "register() raised RuleError: scaled: partials must take (out, x, y)"),
         (not_an_op, "register() raised TypeError: register() takes an Op"),
-        (changed_after_making, "its op 'changed' is malformed: changed: forward must be callable"),
+        (changed_after_making, "register() raised AttributeError: an Op cannot be changed"),
         (42, "its entry point names an object of type int, not register(registry)"),
     ],
     ids=["wrong-arity", "not-an-op", "changed-after-making", "not-callable"],
