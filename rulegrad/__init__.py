@@ -15,6 +15,7 @@ from rulegrad.kernel import (
     ArgumentError,
     ArityError,
     BinaryOp,
+    BuiltinOpError,
     DivisionByZeroError,
     DomainError,
     Dual,
@@ -99,8 +100,8 @@ from rulegrad.plugins import CheckReport, PluginWarning, RuleCheckError, check_o
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "ArityError", "BinaryOp", "CheckReport", "Compiled", "DivisionByZeroError",
-    "DomainError", "Dual",
+    "ArgumentError", "ArityError", "BinaryOp", "BuiltinOpError", "CheckReport", "Compiled",
+    "DivisionByZeroError", "DomainError", "Dual",
     "DuplicateOpError", "EscapedValueError", "MissingRuleError", "Mode", "ModeError",
     "ModeLike", "NonScalarOutputError", "Op", "OpCode", "OpRegistry", "OperandTypeError", "Partial",
     "PluginWarning", "RangeError", "RuleCheckError", "RuleError", "RulegradError", "Scalar",
