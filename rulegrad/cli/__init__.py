@@ -8,7 +8,8 @@ result), ends as one line on stderr and a non-zero exit, never a traceback:
 - 2: a mistake on the command line (an unknown op, a bad expression, ...);
 - 74: the result could not be written (`> /dev/full`, an ASCII-only terminal, ...);
 - 141: the reader of stdout went away (`| head -c0`);
-- 130: interrupted; 70: a bug (in rulegrad or a plugin), named in one line.
+- 1: a warning made an error by `-W error`; 130: interrupted;
+- 70: a bug (in rulegrad or a plugin), named in one line.
 
 >>> main(["no-such-command"])
 2
@@ -153,6 +154,9 @@ def _run(argv: Sequence[str] | None, out: Output) -> int:
     except CliError as error:
         _say(f"rulegrad: error: {_one_line(str(error))}")
         return error.status
+    except Warning as warning:  # `-W error` made a warning (a skipped plugin, say) an error
+        _say(f"rulegrad: error: {_one_line(str(warning))}")
+        return 1
     except Exception as error:  # a bug, here or in a plugin's op: one line all the same
         kind = type(error).__name__
         _say(

@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -354,3 +355,41 @@ def test_what_a_command_prints_outside_its_result_goes_to_stderr(
     monkeypatch.setattr(ops, "run", run)
     assert main(["ops", "--json"]) == 0
     assert capsys.readouterr() == ("[]\n", "chatter\n")
+
+
+def test_a_warning_made_an_error_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rulegrad.cli import ops
+    from rulegrad.plugins import PluginWarning
+
+    def run(args: object, out: Output) -> int:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # as `python -W error -m rulegrad` would
+            warnings.warn(PluginWarning("p", "p 1.0", "register() raised\nKeyError"), stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(ops, "run", run)
+    assert main(["ops"]) == 1
+    assert capsys.readouterr().err == (
+        "rulegrad: error: rulegrad plugin 'p' (p 1.0) skipped: register() raised KeyError\n"
+    )
+
+
+def test_python_dash_w_error_with_a_broken_plugin(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    info = site / "broken-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[rulegrad.plugins]\nbroken = broken:register\n")
+    (site / "broken.py").write_text("import sys\nsys.exit('no config')\n")
+    env = environment(PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]))
+    del env[DISABLE_AUTOLOAD]
+    done = subprocess.run([sys.executable, "-W", "error", "-m", "rulegrad", "ops"],
+                          capture_output=True, text=True, env=env, cwd=site, timeout=300,
+                          check=False)  # fmt: skip
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "rulegrad: error: rulegrad plugin 'broken' (broken 0.1) skipped: importing it "
+        "failed: SystemExit: no config\n"
+    )
