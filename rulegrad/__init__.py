@@ -16,6 +16,7 @@ from rulegrad.kernel import (
     ArgumentError,
     ArityError,
     BinaryOp,
+    BuiltinOpError,
     DivisionByZeroError,
     DomainError,
     Dual,
@@ -99,8 +100,8 @@ __version__ = "0.1.0"
 _wiring.connect()
 
 __all__ = [
-    "ArgumentError", "ArityError", "BinaryOp", "CheckReport", "Compiled", "DivisionByZeroError",
-    "DomainError", "Dual",
+    "ArgumentError", "ArityError", "BinaryOp", "BuiltinOpError", "CheckReport", "Compiled",
+    "DivisionByZeroError", "DomainError", "Dual",
     "DuplicateOpError", "EscapedValueError", "MissingRuleError", "Mode", "ModeError",
     "ModeLike", "NonScalarOutputError", "Op", "OpCode", "OpRegistry", "OperandTypeError", "Partial",
     "PluginWarning", "RangeError", "RuleCheckError", "RuleError", "RulegradError", "Scalar",

@@ -1,8 +1,15 @@
 """The `rulegrad` command line: `demo`, `grad`, `ops` and `check`.
 
-Each command lives in its own module with `add_parser(commands)` and `run(args) -> int`.
-Every mistake a user can make on the command line ends as one line on stderr and a
-non-zero exit, never a traceback.
+Each command lives in its own module with `add_parser(commands)` and `run(args, out) -> int`,
+and prints its result to `out` (stdout) only. Every mistake a user can make on the command
+line, and every way stdout can fail (full, a closed pipe, an encoding that cannot show the
+result), ends as one line on stderr and a non-zero exit, never a traceback:
+
+- 2: a mistake on the command line (an unknown op, a bad expression, ...);
+- 74: the result could not be written (`> /dev/full`, an ASCII-only terminal, ...);
+- 141: the reader of stdout went away (`| head -c0`);
+- 1: a warning made an error by `-W error`; 130: interrupted;
+- 70: a bug (in rulegrad or a plugin), named in one line.
 
 >>> main(["no-such-command"])
 2
@@ -11,24 +18,37 @@ non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
-import os
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import NoReturn, Protocol, cast
+from typing import Final, NoReturn, Protocol, cast
 
-from rulegrad.cli._common import CliError, Commands
+from rulegrad.cli._common import EX_IOERR, CliError, Commands, Output, OutputError, silence
 
 __all__ = ["CliError", "main"]
 
 COMMANDS = ("demo", "grad", "ops", "check")  # module names under rulegrad.cli
+EX_SOFTWARE: Final = 70  # sysexits.h: an internal error
 
 
 class _Command(Protocol):
     def add_parser(self, commands: Commands) -> None: ...
 
-    def run(self, args: argparse.Namespace) -> int: ...
+    def run(self, args: argparse.Namespace, out: Output) -> int: ...
+
+
+class _Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+class _Exit(Exception):  # noqa: N818 (not an error: --help asked to stop)
+    """argparse is done (`--help` printed): exit with `status` once the output is flushed."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,6 +56,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CliError(message)
+
+    def print_help(self, file: _Writable | None = None) -> None:
+        # argparse's own ignores a failed write: `--help > /dev/full` would exit 0, silently.
+        (Output(sys.stdout) if file is None else file).write(self.format_help())
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            _say(message.rstrip())
+        raise _Exit(status)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,25 +96,70 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     # Python's default format adds the source line: two lines per warning on stderr.
-    print(f"rulegrad: warning: {_one_line(str(message))}", file=sys.stderr)
+    _say(f"rulegrad: warning: {_one_line(str(message))}")
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever stderr's encoding; nothing if stderr is gone too."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text = line.encode(encoding, "backslashreplace").decode(encoding)
+    except (LookupError, UnicodeError):
+        text = line.encode("ascii", "backslashreplace").decode("ascii")
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass  # the exit status still tells
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 on success)."""
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
+        stdout = sys.stdout
+        if stdout is None:  # started with stdout closed (`rulegrad ops >&-`)
+            _say("rulegrad: error: stdout is closed, so there is nowhere to write the result")
+            return EX_IOERR
+        out = Output(stdout)
         try:
-            args = _parser().parse_args(argv)
-            return _module(args.command).run(args)
-        except CliError as error:
-            print(f"rulegrad: error: {_one_line(str(error))}", file=sys.stderr)
-            return 2
+            status = _run(argv, out)
+            out.flush()  # here, not at exit: a full disk is found while we can still say so
+            return status
+        except OutputError as error:
+            _say(f"rulegrad: error: {_one_line(str(error))}")
+            if error.broken:
+                silence(stdout)
+            return error.status
         except KeyboardInterrupt:
-            print("rulegrad: interrupted", file=sys.stderr)
+            _say("rulegrad: interrupted")
             return 130
-        except BrokenPipeError:
-            # The reader went away (`rulegrad ops | head`): stop quietly, as Unix tools do.
-            # Point stdout at devnull so the interpreter's final flush does not fail again.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return 141
+
+
+def _run(argv: Sequence[str] | None, out: Output) -> int:
+    """Parse and run one command; every failure but `OutputError` becomes its status."""
+    try:
+        args = _parser().parse_args(argv)  # --help prints to stdout; main flushes it
+        # stdout is for the result alone: whatever else prints while the command runs
+        # (a plugin, at import or in register) goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            return _module(args.command).run(args, out)
+    except _Exit as done:
+        return done.status
+    except OutputError:
+        raise
+    except CliError as error:
+        _say(f"rulegrad: error: {_one_line(str(error))}")
+        return error.status
+    except Warning as warning:  # `-W error` made a warning (a skipped plugin, say) an error
+        _say(f"rulegrad: error: {_one_line(str(warning))}")
+        return 1
+    except Exception as error:  # a bug, here or in a plugin's op: one line all the same
+        kind = type(error).__name__
+        _say(
+            f"rulegrad: error: unexpected {kind} (a bug, please report it): {_one_line(str(error))}"
+        )
+        return EX_SOFTWARE

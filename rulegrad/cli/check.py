@@ -6,9 +6,8 @@ Exit status 0 when every op passes, 1 when any fails, 2 for a name not in the ca
 from __future__ import annotations
 
 import argparse
-import difflib
 
-from rulegrad.cli._common import CliError, Commands, load_installed_plugins
+from rulegrad.cli._common import CliError, Commands, Output, load_installed_plugins
 from rulegrad.kernel import Op, UnknownOpError, registry
 from rulegrad.plugins import RuleCheckError, check_op
 
@@ -31,7 +30,7 @@ def add_parser(commands: Commands) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="an op to check (default: all)")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, out: Output) -> int:
     load_installed_plugins()  # `rulegrad check` with no name must see plugin ops too
     names: list[str] = list(dict.fromkeys(args.names)) or registry.names()
     ops = [_lookup(name) for name in names]  # every name is checked before any op runs
@@ -41,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     def row(*cells: str) -> None:
         name, source, points, result, message = cells
         line = f"{name:<{name_width}}  {source:<{source_width}}  {points:>6}  {result:<6}  "
-        print((line + message).rstrip(), flush=True)
+        print((line + message).rstrip(), file=out, flush=True)
 
     row("op", "source", "points", "result", "message")
     failed = 0
@@ -51,17 +50,15 @@ def run(args: argparse.Namespace) -> int:
         row(op.name, op.source, points, result, message)
     passed = len(ops) - failed
     summary = f"{len(ops)} op{'' if len(ops) == 1 else 's'} checked: {passed} passed"
-    print(summary + (f", {failed} failed" if failed else ""))
+    print(summary + (f", {failed} failed" if failed else ""), file=out)
     return 1 if failed else 0
 
 
 def _lookup(name: str) -> Op:
     try:
         return registry.get(name)
-    except UnknownOpError:
-        close = difflib.get_close_matches(name, registry.names(), n=3)
-        hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-        raise CliError(f"unknown op {name!r}{hint}") from None
+    except UnknownOpError as error:  # its message suggests close names, as `grad`'s does
+        raise CliError(str(error)) from None
 
 
 def _check(op: Op) -> tuple[str, str, str]:

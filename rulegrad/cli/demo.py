@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from rulegrad.cli._common import CliError, Commands
+from rulegrad.cli._common import CliError, Commands, Output
 from rulegrad.nn import MLP, SGD, l2_penalty, make_moons, svm_loss
 
 __all__ = ["add_parser", "run"]
@@ -53,7 +53,7 @@ def add_parser(commands: Commands) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, out: Output) -> int:
     """Train, printing progress; returns 0."""
     steps: int = args.steps
     plot: Path | None = args.plot
@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"two moons: {len(points)} points, noise {args.noise:g}, seed {args.seed}; "
         f"MLP {'-'.join(map(str, (2, *WIDTHS)))} with {len(params)} parameters",
+        file=out,
         flush=True,
     )
     every = max(1, steps // 10)
@@ -80,17 +81,19 @@ def run(args: argparse.Namespace) -> int:
         optimizer.step()
         if k % every == 0 or k == steps - 1:
             accuracy = _accuracy([s.data for s in scores], labels)
-            print(f"step {k}/{steps}  loss {loss.data:.4f}  accuracy {accuracy:.1%}", flush=True)
+            line = f"step {k}/{steps}  loss {loss.data:.4f}  accuracy {accuracy:.1%}"
+            print(line, file=out, flush=True)
     elapsed = time.perf_counter() - start
     predict = _predictor(model)
     accuracy = _accuracy([predict(p) for p in points], labels)
     print(
         f"final accuracy {accuracy:.1%} after {steps} steps in {elapsed:.2f} s "
-        f"({1000 * elapsed / steps:.1f} ms per step)"
+        f"({1000 * elapsed / steps:.1f} ms per step)",
+        file=out,
     )
     if save is not None and plot is not None:
         save(points, classes, predict, f"final accuracy {accuracy:.1%}")
-        print(f"decision boundary written to {plot}")
+        print(f"decision boundary written to {plot}", file=out)
     return 0
 
 

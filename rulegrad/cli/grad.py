@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 import rulegrad as rg
-from rulegrad.cli._common import CliError, Commands
+from rulegrad.cli._common import CliError, Commands, Output
 from rulegrad.cli._expr import CONSTANTS, ExprError, Expression, parse
 
 __all__ = ["add_parser", "run"]
@@ -69,7 +69,7 @@ def add_parser(commands: Commands) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, out: Output) -> int:
     """Check everything, then differentiate and print; any mistake is a `CliError`."""
     items: list[str] = args.at
     if args.expression is None:
@@ -85,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
     names = list(point)
     _check_finite(value, gradient, hessian, names)
     if args.json:
-        print(json.dumps(_as_json(expression, point, mode, value, gradient, hessian)))
+        print(json.dumps(_as_json(expression, point, mode, value, gradient, hessian)), file=out)
     else:
-        print(_as_text(value, gradient, hessian, names))
+        print(_as_text(value, gradient, hessian, names), file=out)
     return 0
 
 

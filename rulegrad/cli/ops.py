@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rulegrad.cli._common import Commands, load_installed_plugins
+from rulegrad.cli._common import Commands, Output, load_installed_plugins
 from rulegrad.kernel import BUILTIN, Op, registry
 from rulegrad.plugins._loader import DISABLE_AUTOLOAD
 
@@ -42,19 +42,19 @@ def add_parser(commands: Commands) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, out: Output) -> int:
     """Print the catalogue; always exit status 0."""
     disabled = not load_installed_plugins()
     ops = sorted(registry, key=lambda op: op.name)
     if args.json:
-        print(json.dumps([_record(op) for op in ops], indent=2))
+        print(json.dumps([_record(op) for op in ops], indent=2), file=out)
         return 0
     rows = [("name", "arity", "modes", "source")]
     rows += [(op.name, _arity(op), ", ".join(op.modes) or "none", op.source) for op in ops]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[3]]))
+        print("  ".join([*cells, row[3]]), file=out)
     builtin = sum(op.source == BUILTIN for op in ops)
     plugin = sum(op.source.startswith("plugin ") for op in ops)
     summary = f"{len(ops)} ops: {builtin} built-in, {plugin} from plugins"
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     summary += f", {others} registered in this process" if others else ""
     if disabled:
         summary += f" (plugins not loaded: {DISABLE_AUTOLOAD} is set)"
-    print(summary)
+    print(summary, file=out)
     return 0
 
 

@@ -7,6 +7,7 @@ The kernel knows no particular op and no particular mode: ops are registered int
 from rulegrad.kernel.errors import (
     ArgumentError,
     ArityError,
+    BuiltinOpError,
     DivisionByZeroError,
     DomainError,
     DuplicateOpError,
@@ -61,6 +62,7 @@ __all__ = [
     "ArgumentError",
     "ArityError",
     "BinaryOp",
+    "BuiltinOpError",
     "DivisionByZeroError",
     "DomainError",
     "Dual",

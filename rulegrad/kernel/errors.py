@@ -17,6 +17,7 @@ from typing import Final
 __all__ = [
     "ArgumentError",
     "ArityError",
+    "BuiltinOpError",
     "DivisionByZeroError",
     "DomainError",
     "DuplicateOpError",
@@ -38,8 +39,26 @@ __all__ = [
     "TraceSizeError",
     "TracingError",
     "UnknownOpError",
+    "close_names",
     "format_point",
 ]
+
+
+def close_names(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Up to `n` names in `known` that `name` may be a misspelling of, closest first.
+
+    Case is ignored (`Sin` finds `sin`), so the suggestions of every command agree.
+
+    >>> close_names("Sinn", ["sin", "sinh", "asin", "cos"])
+    ['sin', 'sinh', 'asin']
+    """
+    by_folded: dict[str, list[str]] = {}
+    for candidate in known:
+        by_folded.setdefault(candidate.casefold(), []).append(candidate)
+    close: list[str] = []
+    for folded in difflib.get_close_matches(name.casefold(), list(by_folded), n=n):
+        close += sorted(by_folded[folded])
+    return close[:n]
 
 
 def format_point(params: Sequence[str], point: Sequence[float]) -> str:
@@ -57,7 +76,7 @@ class UnknownOpError(RulegradError, KeyError):
 
     def __init__(self, op_name: str, known: Iterable[str] = ()) -> None:
         self.op_name = op_name
-        close = difflib.get_close_matches(op_name, list(known), n=3)
+        close = close_names(op_name, known)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         super().__init__(f"no op named {op_name!r} in the catalogue{hint}")
 
@@ -69,10 +88,33 @@ class UnknownOpError(RulegradError, KeyError):
 class DuplicateOpError(RulegradError, ValueError):
     """An op of that name is already registered and `replace=True` was not given."""
 
-    def __init__(self, op_name: str) -> None:
+    def __init__(self, op_name: str, message: str = "") -> None:
         self.op_name = op_name
         super().__init__(
-            f"an op named {op_name!r} is already registered; pass replace=True to replace it"
+            message
+            or f"an op named {op_name!r} is already registered; pass replace=True to replace it"
+        )
+
+    def __reduce__(self) -> tuple[type[DuplicateOpError], tuple[str, str]]:
+        return type(self), (self.op_name, str(self))  # copies and pickles keep `.op_name`
+
+
+class BuiltinOpError(DuplicateOpError):
+    """A built-in op cannot be replaced, by any path: `define_op`, `register`, a plugin.
+
+    It is a `DuplicateOpError`, so `except DuplicateOpError` still catches it.
+
+    >>> print(BuiltinOpError("cos"))  # doctest: +NORMALIZE_WHITESPACE
+    'cos' is a built-in op and built-in ops are never replaced, not even with
+    replace=True; give your op another name
+    """
+
+    def __init__(self, op_name: str, message: str = "") -> None:
+        super().__init__(
+            op_name,
+            message
+            or f"{op_name!r} is a built-in op and built-in ops are never replaced, not even "
+            "with replace=True; give your op another name",
         )
 
 
@@ -290,7 +332,7 @@ def _public(module: str, *classes: type) -> None:
 
 _public(
     "rulegrad",
-    ArgumentError, ArityError, DivisionByZeroError, DomainError, DuplicateOpError,
+    ArgumentError, ArityError, BuiltinOpError, DivisionByZeroError, DomainError, DuplicateOpError,
     EscapedValueError, GraphvizError, GraphvizNotFoundError, MissingRuleError, ModeError,
     NonScalarOutputError, OperandTypeError, PictureOptionError, PluginWarning, RangeError,
     RuleCheckError, RuleError, RulegradError, TraceSizeError, TracingError, UnknownOpError,

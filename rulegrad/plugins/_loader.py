@@ -1,10 +1,16 @@
 """Finding and loading plugins: entry points in the group `rulegrad.plugins`.
 
-Each plugin's `register(registry)` runs against a fresh registry of its own. Only when it
-returns, and every op it registered is well formed and has a name the catalogue does not
-have yet, do its ops enter the catalogue, all at once, labelled with the distribution they
-came from. Anything else skips the plugin with a `PluginWarning` and leaves the catalogue
-as it was, so a broken plugin never half-loads and never replaces an op.
+Each plugin's `register(registry)` runs against a fresh registry of its own. What the
+plugin registers into the catalogue itself while it loads (at import or in `register`,
+directly or through `define_op` without `registry=`) is staged into that same registry
+instead: the catalogue's `staged` block redirects the loading thread's writes only, so
+another thread's `define_op` meanwhile lands at once and is never undone. Only when the
+plugin has loaded, and every op it registered is well formed and has a name the catalogue
+does not have yet, do its ops enter the catalogue, all at once, labelled with the
+distribution they came from. Anything else, including `SystemExit` or any other
+`BaseException` but `KeyboardInterrupt`, skips the plugin with a `PluginWarning` and
+leaves the catalogue as it was, so a broken plugin never half-loads and never replaces
+an op.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from rulegrad.kernel import DuplicateOpError, Op, OpRegistry, RulegradError, registry
+from rulegrad.kernel import BUILTIN, DuplicateOpError, Op, OpRegistry, RulegradError, registry
 from rulegrad.kernel.errors import PluginWarning
 from rulegrad.kernel.op import DEFAULT_SOURCE
 
@@ -131,7 +137,9 @@ class PluginLoader:
         skipped: list[PluginWarning] = []
         try:
             specs = self._discover()
-        except Exception as exc:  # a corrupt installation must not break the catalogue
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a corrupt installation must not break the catalogue
             skipped.append(PluginWarning("*", "plugin discovery", _describe(exc)))
             return loaded, skipped
         for spec in specs:
@@ -148,23 +156,18 @@ class PluginLoader:
 
     def _load_one(self, spec: PluginSpec) -> str | None:
         """Load one plugin into the catalogue; the reason it was skipped, or None."""
-        try:
-            register = spec.load()
-        except Exception as exc:  # ImportError for a missing dependency, or anything else
-            return f"importing it failed: {_describe(exc)}"
-        if not callable(register):
-            kind = type(register).__name__
-            return f"its entry point names an object of type {kind}, not register(registry)"
         own = OpRegistry()
-        token = DEFAULT_SOURCE.set(spec.source)  # ops made in register() say where from
+        # Everything the plugin runs, its import included, writes to `own`: the catalogue
+        # changes only below, all at once, or not at all. The ops it makes say where from.
+        token = DEFAULT_SOURCE.set(spec.source)
         try:
-            register(own)
-        except Exception as exc:
-            return f"register() raised {_describe(exc)}"
+            with self._target.staged(own):
+                cause = _run_plugin(spec, own)
         finally:
             DEFAULT_SOURCE.reset(token)
-        # An op made elsewhere (before the plugin loaded) is registered as a copy that says so.
-        ops = [op if op.source == spec.source else op.replaced_by(spec.source) for op in own]
+        if cause is not None:
+            return cause
+        ops = list(own)
         for op in ops:
             problem = _malformed(op)
             if problem is not None:
@@ -174,11 +177,40 @@ class PluginLoader:
         for op in ops:
             if op.name in taken:
                 return _clash(op.name, taken[op.name])
+            if op.source == BUILTIN:  # relabelling it below would unprotect one of ours
+                return f"its op {op.name!r} says it is built-in; only rulegrad's own ops are"
+        # An op made before the plugin loaded is registered as a copy that says where from.
+        ops = [op if op.source == spec.source else op.replaced_by(spec.source) for op in ops]
         try:
             self._target.register_all(ops)
         except DuplicateOpError as exc:  # registered by another thread a moment ago
             return _clash(exc.op_name, self._target.get(exc.op_name))
         return None
+
+
+def _run_plugin(spec: PluginSpec, own: OpRegistry) -> str | None:
+    """Import the plugin and run its `register(own)`; why that failed, or None.
+
+    A plugin is foreign code: whatever it raises is contained, `SystemExit` included
+    (a plugin that calls `sys.exit()` must not end the program that looked up an op).
+    Only `KeyboardInterrupt` goes through: the user asked to stop.
+    """
+    try:
+        register = spec.load()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # ImportError for a missing dependency, or anything else
+        return f"importing it failed: {_describe(exc)}"
+    if not callable(register):
+        kind = type(register).__name__
+        return f"its entry point names an object of type {kind}, not register(registry)"
+    try:
+        register(own)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        return f"register() raised {_describe(exc)}"
+    return None
 
 
 def _malformed(op: Op) -> str | None:
@@ -198,7 +230,13 @@ def _clash(name: str, existing: Op) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    """`KeyError: 'x'`: the exception's type and message (foreign code: even str() may fail)."""
+    kind = type(exc).__name__
+    try:
+        message = str(exc)
+    except Exception:
+        message = "(its message cannot be shown)"
+    return f"{kind}: {message}" if message else kind
 
 
 # The catalogue's loader; the wiring (`rulegrad._wiring`) makes it the catalogue's miss hook.

@@ -36,8 +36,20 @@ def test_unknown_op() -> None:
 
 
 def test_duplicate_op() -> None:
-    with pytest.raises(rg.DuplicateOpError, match="'sin' is already registered"):
-        rg.define_op("sin", forward=math.sin, partials=lambda out, x: (rg.cos(x),))
+    registry = rg.OpRegistry()
+    first = rg.define_op("f", forward=math.sin, partials=None, registry=registry)
+    with pytest.raises(rg.DuplicateOpError, match="'f' is already registered"):
+        rg.define_op("f", forward=math.cos, partials=None, registry=registry)
+    assert registry.get("f") is first
+
+
+def test_a_builtin_name_is_a_duplicate_that_replace_cannot_overcome() -> None:
+    for replace in (False, True):
+        with pytest.raises(rg.BuiltinOpError, match="'sin' is a built-in op") as caught:
+            rg.define_op("sin", forward=math.sin, partials=None, replace=replace)
+        assert isinstance(caught.value, rg.DuplicateOpError)
+        assert isinstance(caught.value, ValueError)
+        assert caught.value.op_name == "sin"
     assert rg.registry.get("sin") is rg.sin
 
 

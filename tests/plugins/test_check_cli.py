@@ -125,7 +125,7 @@ def test_an_unknown_name_is_one_line_and_runs_nothing(
     assert main(["check", "sin", "nope"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == "rulegrad: error: unknown op 'nope'\n"
+    assert err == "rulegrad: error: no op named 'nope' in the catalogue\n"
 
 
 def test_an_unknown_name_suggests_close_ones(
@@ -133,7 +133,8 @@ def test_an_unknown_name_suggests_close_ones(
 ) -> None:
     assert main(["check", "sinn"]) == 2
     assert capsys.readouterr().err == (
-        "rulegrad: error: unknown op 'sinn' (did you mean 'sin', 'sinh', 'sign'?)\n"
+        "rulegrad: error: no op named 'sinn' in the catalogue; "
+        "did you mean 'sin', 'sinh', 'sign'?\n"
     )
 
 
@@ -160,5 +161,29 @@ def test_python_dash_m() -> None:
 def test_python_dash_m_unknown_name() -> None:
     done = _run("check", "nope")
     assert done.returncode == 2
-    assert done.stderr == "rulegrad: error: unknown op 'nope'\n"
+    assert done.stderr == "rulegrad: error: no op named 'nope' in the catalogue\n"
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", ["sinn", "Sin", "EXP", "atan3", "maximun", "lgo", "sqr", "tanhh"])
+def test_check_suggests_what_grad_suggests(
+    loaded: list[int], capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert main(["check", name]) == 2
+    checked = capsys.readouterr().err
+    assert main(["grad", f"{name}(x)", "--at", "x=1"]) == 2
+    graded = capsys.readouterr().err
+    prefix = f"rulegrad: error: no op named {name!r} in the catalogue; did you mean "
+    assert checked.startswith(prefix)
+    assert graded.endswith(f"; did you mean {checked[len(prefix) :]}")  # the same names
+
+
+@pytest.mark.parametrize(
+    ("name", "close"),
+    [("Sin", "'sin'"), ("EXP", "'exp'"), ("LOG", "'log'"), ("Tanh", "'tanh'")],
+)
+def test_case_does_not_hide_a_close_name(
+    loaded: list[int], capsys: pytest.CaptureFixture[str], name: str, close: str
+) -> None:
+    assert main(["check", name]) == 2
+    assert f"did you mean {close}" in capsys.readouterr().err
