@@ -1,4 +1,4 @@
-"""The `rulegrad` command line: `demo`, `grad`, `ops` and `check`.
+"""The `rulegrad` command line: `demo`, `grad`, `ops` and `check`, and `--version`.
 
 Each command lives in its own module with `add_parser(commands)` and `run(args) -> int`.
 Every mistake a user can make on the command line ends as one line on stderr and a
@@ -6,6 +6,9 @@ non-zero exit, never a traceback.
 
 >>> main(["no-such-command"])
 2
+>>> main(["--version"])  # doctest: +ELLIPSIS
+rulegrad 0...
+0
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn, Protocol, cast
 
+from rulegrad import __version__
 from rulegrad.cli._common import CliError, Commands
 
 __all__ = ["CliError", "main"]
@@ -40,6 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rulegrad", description="Scalar automatic differentiation.")
+    parser.add_argument("--version", action="version", version=f"rulegrad {__version__}")
     # Sub-parsers are `_Parser`s too (argparse reuses the parent's class).
     commands = cast(Commands, parser.add_subparsers(dest="command", metavar="COMMAND"))
     commands.required = True
@@ -75,7 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
-            args = _parser().parse_args(argv)
+            try:
+                args = _parser().parse_args(argv)
+            except SystemExit as done:  # --help and --version print, then argparse exits
+                return done.code if isinstance(done.code, int) else 0
             return _module(args.command).run(args)
         except CliError as error:
             print(f"rulegrad: error: {_one_line(str(error))}", file=sys.stderr)
