@@ -56,7 +56,10 @@ def test_stored_without_outputs(path: Path) -> None:
     assert notebook.metadata.kernelspec.name == "python3"
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}: clear the outputs before committing (the site and this suite "
+                f"run the notebook); cell {cell.source[:60]!r}"
+            )
 
 
 def test_backpropagation_from_scratch(tmp_path: Path) -> None:
