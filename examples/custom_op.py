@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import rulegrad as rg
+from rulegrad.pictures import to_text
 
 
 def logcosh_forward(x: float) -> float:
@@ -59,8 +60,11 @@ def main() -> None:
     # Forward, reverse and finite differences agree, to second order.
     print(f"check_op: {rg.check_op(logcosh)}")
 
-    # The graph of y, in Graphviz's DOT language; rg.draw(y, "y.svg") renders it.
-    print(rg.to_dot(y), end="")
+    # The graph of y, inputs first: backward visits these rows bottom up, and the
+    # logcosh row is one node, whatever its forward function does inside.
+    # rg.draw(y, "y.svg") draws the same graph with Graphviz.
+    print("the graph of y:")
+    print(to_text(y), end="")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,7 @@ def main(steps: int = 100, batch_size: int | None = None, seed: int = 1) -> floa
     y = [yi * 2 - 1 for yi in y]  # labels -1 / +1 for the max-margin loss
 
     model = MLP(2, [16, 16, 1])  # 2-layer neural network
-    print(model)
-    print("number of parameters", len(model.parameters()))
+    print(describe(model))
 
     def loss(batch_size: int | None = None) -> tuple[Value, float]:
         # inline DataLoader :)
@@ -51,7 +50,7 @@ def main(steps: int = 100, batch_size: int | None = None, seed: int = 1) -> floa
         return total_loss, sum(accuracy) / len(accuracy)
 
     total_loss, acc = loss()
-    print(total_loss, acc)
+    print(f"before training: loss {total_loss.data:.4f}, accuracy {acc * 100:.0f}%")
 
     # optimization
     start = time.perf_counter()
@@ -69,12 +68,23 @@ def main(steps: int = 100, batch_size: int | None = None, seed: int = 1) -> floa
             p.data -= learning_rate * p.grad
 
         if k % 10 == 0 or k == steps - 1:
-            print(f"step {k} loss {total_loss.data}, accuracy {acc * 100}%")
+            print(f"step {k} loss {total_loss.data:.4f}, accuracy {acc * 100:.0f}%")
     elapsed = time.perf_counter() - start
 
     _, final = loss()
-    print(f"final accuracy {final * 100}% ({1000 * elapsed / max(steps, 1):.1f} ms per step)")
+    print(f"final accuracy {final * 100:.0f}% ({1000 * elapsed / max(steps, 1):.1f} ms per step)")
     return final
+
+
+def describe(model: MLP) -> str:
+    """One line a reader can check: `MLP 2-16-16-1 (ReLU, ReLU, linear), 337 parameters`.
+
+    (micrograd's demo prints the model's repr, one entry per neuron: 1.5 KB on one line.)
+    """
+    sizes = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
+    kinds = ["ReLU" if layer.neurons[0].nonlin else "linear" for layer in model.layers]
+    shape = "-".join(map(str, sizes))
+    return f"MLP {shape} ({', '.join(kinds)}), {len(model.parameters())} parameters"
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ Nothing else in the package changes another module's state at import.
 
 from __future__ import annotations
 
-from rulegrad import pictures
+from rulegrad import _tables, pictures
 from rulegrad.kernel import DISPLAY, OPERATORS, ROOT_FORWARD, ROOT_REVERSE, SPECIALIZER, registry
 from rulegrad.modes import FORWARD, REVERSE, specialize
 from rulegrad.ops import OPERATOR_TABLE
@@ -31,3 +31,4 @@ def connect() -> None:
         setattr(OPERATORS, slot, op.specialize())
     registry.set_miss_hook(CATALOGUE_LOADER.on_miss)
     DISPLAY.svg = pictures.inline_svg
+    DISPLAY.html = _tables.inline_html

@@ -1,7 +1,9 @@
-"""Pictures of a `Value` graph: Graphviz DOT text, rendered files, and Jupyter display.
+"""Pictures of a `Value` graph: Graphviz DOT text, rendered files, tables, Jupyter display.
 
-`to_dot` needs nothing but Python. `draw` and the inline Jupyter picture run Graphviz's
-`dot` program in a subprocess; the `graphviz` Python package is not needed.
+`to_dot`, `to_text` and `to_html` need nothing but Python. `draw` and the inline Jupyter
+picture run Graphviz's `dot` program in a subprocess; the `graphviz` Python package is not
+needed. Without `dot`, Jupyter shows a `Value` as the table of `to_html`, and says once
+what to install for pictures.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from rulegrad._tables import (
+    INLINE_LIMIT,
+    TABLE_LIMIT,
+    html_table,
+    num,
+    text_table,
+)
 from rulegrad.kernel import (
     ArgumentError,
     Dual,
-    Scalar,
     Value,
-    to_float,
     toposort,
 )
 from rulegrad.kernel.errors import GraphvizError, GraphvizNotFoundError, PictureOptionError
@@ -29,21 +36,21 @@ __all__ = [
     "FORMATS",
     "INLINE_LIMIT",
     "RANKDIRS",
+    "TABLE_LIMIT",
     "GraphvizError",
     "GraphvizNotFoundError",
     "PictureOptionError",
     "draw",
     "inline_svg",
     "to_dot",
+    "to_html",
+    "to_text",
 ]
 
 RANKDIRS: Final = ("LR", "TB", "RL", "BT")
 # Formats `dot` renders, and formats that are the DOT source itself (no Graphviz needed).
 FORMATS: Final = ("svg", "png", "pdf")
 _SOURCE_FORMATS: Final = ("dot", "gv")
-# Jupyter draws graphs up to this many Values; a bigger one takes `dot` long to lay out
-# and is unreadable inline anyway, so it keeps the plain repr.
-INLINE_LIMIT: Final = 300
 _TABLE: Final = '<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
 _INLINE_TIMEOUT: Final = 20.0  # seconds; a notebook must not hang on a slow layout
 _INSTALL: Final = (
@@ -78,6 +85,38 @@ def to_dot(value: Value, *, rankdir: str = "LR") -> str:
     """
     root = _graph_root(value, "to_dot")
     return _dot(toposort([root], root._tag), _rankdir(rankdir))
+
+
+def to_text(value: Value, *, limit: int | None = TABLE_LIMIT) -> str:
+    """The graph below `value` as a plain-text table, one line per `Value`, inputs first.
+
+    Columns: the row number, the label, the op (empty for a leaf), the inputs (`#i` for a
+    row of this table, else the constant's value), data and grad. A graph of more than
+    `limit` nodes shows its first and last rows and says how many it left out; `None`
+    shows every row.
+
+    >>> import rulegrad as rg
+    >>> x = rg.Value(2.0, label="x"); y = x * 3.0 + x; y.label = "y"; y.backward()
+    >>> print(to_text(y), end="")
+    #   label  op   inputs  data  grad
+    #0  x                   2     4
+    #1         mul  #0, 3   6     1
+    #2  y      add  #1, #0  8     1
+    """
+    root = _graph_root(value, "to_text")
+    return text_table(toposort([root], root._tag), limit)
+
+
+def to_html(value: Value, *, limit: int | None = TABLE_LIMIT) -> str:
+    """The table of `to_text` as HTML: what Jupyter shows for a `Value` without Graphviz.
+
+    >>> import rulegrad as rg
+    >>> table = to_html(rg.Value(2.0, label="x") * 3.0)
+    >>> table.splitlines()[:2]
+    ['<table class="rulegrad-graph">', '<caption>Value graph: 2 nodes, inputs first</caption>']
+    """
+    root = _graph_root(value, "to_html")
+    return html_table(toposort([root], root._tag), limit)
 
 
 def draw(
@@ -173,7 +212,7 @@ def _dot(nodes: Sequence[Value], rankdir: str) -> str:
                 # Constants are not shared: equal numbers in two places are two boxes.
                 const = f"c{constants}"
                 constants += 1
-                lines.append(f"  {const} [shape=box, style=dashed, label={_quoted(_num(arg))}];")
+                lines.append(f"  {const} [shape=box, style=dashed, label={_quoted(num(arg))}];")
                 lines.append(f"  {const} -> {name}_op;")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -185,16 +224,11 @@ def _record(node: Value) -> str:
     HTML-like labels escape exactly (entities); record labels need `{ } | < >` escaped
     and still drop some spaces (leading ones, and next to non-ASCII text).
     """
-    cells = [f"data {_num(node.data)}", f"grad {_num(node.grad)}"]
+    cells = [f"data {num(node.data)}", f"grad {num(node.grad)}"]
     if node.label:
         cells.insert(0, _html(str(node.label)))
     row = "".join(f"<td>{cell}</td>" for cell in cells)
     return f"{_TABLE}<tr>{row}</tr></table>"
-
-
-def _num(x: Scalar) -> str:
-    """A number as the picture shows it; nodes of outer transforms show their number."""
-    return format(to_float(x), ".4g")
 
 
 def _html(text: str) -> str:
@@ -241,10 +275,10 @@ def _render(source: str, fmt: str, timeout: float | None = None) -> bytes:
 
 
 def inline_svg(value: Value) -> str | None:
-    """What Jupyter shows for a Value: its graph as SVG, or None for the plain repr.
+    """What Jupyter shows for a Value: its graph as SVG, or None for the table or the repr.
 
     The picture is an extra: a missing or failing Graphviz, or a graph too big to read,
-    falls back to the repr instead of raising inside the notebook's display machinery.
+    falls back instead of raising inside the notebook's display machinery.
     """
     if shutil.which("dot") is None:
         return None

@@ -1,4 +1,4 @@
-"""The `rulegrad` command line: `demo`, `grad`, `ops` and `check`.
+"""The `rulegrad` command line: `demo`, `grad`, `ops` and `check`, and `--version`.
 
 Each command lives in its own module with `add_parser(commands)` and `run(args, out) -> int`,
 and prints its result to `out` (stdout) only. Every mistake a user can make on the command
@@ -13,6 +13,9 @@ result), ends as one line on stderr and a non-zero exit, never a traceback:
 
 >>> main(["no-such-command"])
 2
+>>> main(["--version"])  # doctest: +ELLIPSIS
+rulegrad 0...
+0
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Final, NoReturn, Protocol, cast
 
+from rulegrad import __version__
 from rulegrad.cli._common import EX_IOERR, CliError, Commands, Output, OutputError, silence
 
 __all__ = ["CliError", "main"]
@@ -61,6 +65,11 @@ class _Parser(argparse.ArgumentParser):
         # argparse's own ignores a failed write: `--help > /dev/full` would exit 0, silently.
         (Output(sys.stdout) if file is None else file).write(self.format_help())
 
+    def _print_message(self, message: str, file: object = None) -> None:
+        # --version, and usage messages: through `Output` too, for the same reason.
+        if message:
+            (Output(sys.stdout) if file is None or file is sys.stdout else file).write(message)  # type: ignore[attr-defined]
+
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
             _say(message.rstrip())
@@ -69,6 +78,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rulegrad", description="Scalar automatic differentiation.")
+    parser.add_argument("--version", action="version", version=f"rulegrad {__version__}")
     # Sub-parsers are `_Parser`s too (argparse reuses the parent's class).
     commands = cast(Commands, parser.add_subparsers(dest="command", metavar="COMMAND"))
     commands.required = True

@@ -3,7 +3,7 @@
 The data (two interleaving half circles, 100 points with noise 0.1) and the network
 (`MLP(2, [16, 16, 1])`, max-margin loss plus 1e-4 L2, SGD with a learning rate decaying from
 1.0 to 0.1) are those of micrograd's demo. `--plot PATH` also draws the decision boundary,
-with matplotlib (the optional extra `rulegrad[plot]`).
+with matplotlib (the optional extra `plot`: `pip install -e '.[plot]'` in a checkout).
 
 >>> from rulegrad.cli import main
 >>> main(["demo", "--steps", "2", "--points", "10"])  # doctest: +ELLIPSIS
@@ -31,7 +31,8 @@ __all__ = ["add_parser", "run"]
 
 WIDTHS: Final = (16, 16, 1)  # micrograd's demo network, on 2 inputs
 ALPHA: Final = 1e-4  # the L2 weight of micrograd's demo
-_INSTALL: Final = "pip install 'rulegrad[plot]'"
+# A checkout installs the `plot` extra; anywhere else matplotlib is all it takes.
+_INSTALL: Final = "pip install matplotlib (in a rulegrad checkout: pip install -e '.[plot]')"
 
 Point = tuple[float, float]
 
@@ -49,7 +50,10 @@ def add_parser(commands: Commands) -> None:
     parser.add_argument("--points", type=_at_least(2), default=100, help="data points (100)")
     parser.add_argument("--noise", type=_noise, default=0.1, help="noise std. dev. (0.1)")
     parser.add_argument(
-        "--plot", type=Path, metavar="PATH", help=f"draw the decision boundary (needs {_INSTALL})"
+        "--plot",
+        type=Path,
+        metavar="PATH",
+        help="draw the decision boundary (needs matplotlib: the plot extra)",
     )
 
 

@@ -146,7 +146,7 @@ class Op:
         ):
             if rule is not None and not callable(rule):
                 raise RuleError(name, f"{role} must be callable, got {type(rule).__name__}")
-        params, variadic = _positional_params(name, forward)
+        params, variadic = _positional_params(name, forward, partials, arity)
         fixed = self._fixed_arity
         if fixed is not None and (arity if arity is not None else len(params)) != fixed:
             raise RuleError(name, f"a {type(self).__name__} takes {_count(fixed)}")
@@ -445,12 +445,33 @@ def _count(arity: int) -> str:
 _POSITIONAL: Final = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def _positional_params(name: str, forward: ForwardFn) -> tuple[tuple[str, ...], bool]:
-    """The names of forward's required positional parameters, and whether it takes *args."""
+def _positional_params(
+    name: str, forward: ForwardFn, partials: PartialsRule | None, arity: int | None
+) -> tuple[tuple[str, ...], bool]:
+    """The names of forward's required positional parameters, and whether it takes *args.
+
+    A builtin such as `math.hypot` has no signature to read. Its inputs are then the
+    partials rule's parameters after `out`, else `arity=` of them named x0, x1, ...
+    """
+    found = _required_positional(forward)
+    if found is not None:
+        return found
+    from_rule = None if partials is None else _required_positional(partials)
+    if from_rule is not None and from_rule[0] and not from_rule[1]:
+        names = from_rule[0][1:]
+        if arity is None or arity == len(names):
+            return names, False
+    if arity is None:
+        raise RuleError(name, "cannot read the signature of forward or of partials; pass arity=")
+    return tuple(f"x{i}" for i in range(arity)), False
+
+
+def _required_positional(fn: Callable[..., object]) -> tuple[tuple[str, ...], bool] | None:
+    """`fn`'s required positional parameter names and whether it takes *args; None if unknown."""
     try:
-        signature = inspect.signature(forward)
+        signature = inspect.signature(fn)
     except (TypeError, ValueError):
-        raise RuleError(name, "cannot read forward's signature; pass arity=") from None
+        return None
     params: list[str] = []
     variadic = False
     for param in signature.parameters.values():

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
+import rulegrad
 from rulegrad.cli import CliError, main
 
 
@@ -66,3 +71,20 @@ def test_commands_load_plugins_unless_disabled(
         monkeypatch.setenv("RULEGRAD_DISABLE_PLUGIN_AUTOLOAD", setting)
     assert _common.load_installed_plugins() is loads
     assert calls == ([1] if loads else [])
+
+
+def test_version_prints_the_installed_version() -> None:
+    # The console script, as a user runs it, next to the interpreter of this environment.
+    script = Path(sys.executable).with_name("rulegrad")
+    done = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"rulegrad {rulegrad.__version__}\n"
+    # hatchling reads the version from rulegrad/__init__.py: the metadata agrees.
+    assert importlib.metadata.version("rulegrad") == rulegrad.__version__
+
+
+def test_help_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "--version" in capsys.readouterr().out

@@ -80,7 +80,10 @@ def test_missing_matplotlib_names_the_extra(
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # importing it now fails
     status, lines, err = run_demo(capsys, "--plot", str(tmp_path / "moons.png"))
     assert status == 2 and lines == []  # failed before training
-    assert err == "rulegrad: error: --plot needs matplotlib: pip install 'rulegrad[plot]'\n"
+    assert err == (
+        "rulegrad: error: --plot needs matplotlib: pip install matplotlib "
+        "(in a rulegrad checkout: pip install -e '.[plot]')\n"
+    )
     assert not (tmp_path / "moons.png").exists()
 
 

@@ -21,9 +21,9 @@ def run(*args: str) -> list[str]:
 
 def test_micrograd_demo_example_learns() -> None:
     lines = run("--steps", "20")
-    assert lines[0].startswith("MLP of [Layer of [ReLUNeuron(2), ")
-    assert lines[0].endswith("Layer of [LinearNeuron(16)]]")
-    assert lines[1] == "number of parameters 337"
+    assert lines[0] == "MLP 2-16-16-1 (ReLU, ReLU, linear), 337 parameters"
+    assert re.fullmatch(r"before training: loss \d\.\d{4}, accuracy \d+%", lines[1])
+    assert all(len(line) < 80 for line in lines)  # no one-line repr of the whole model
     losses = [float(m.group(1)) for m in map(re.compile(r"step \d+ loss (\S+),").match, lines) if m]
     assert len(losses) == 3 and losses[-1] < losses[0] / 4
     final = re.fullmatch(r"final accuracy (\S+)% \(.* ms per step\)", lines[-1])
