@@ -82,72 +82,88 @@ class _Writer:
         self.emit(0, f"def call({args}):")
         for i, p in enumerate(params):
             self.emit(1, f"k{i} = type({p})")
+            # An int is the float it converts to, as in the general call (`x ** 2`).
+            self.emit(1, f"if k{i} is int:")
+            self.emit(2, "try:")
+            self.emit(3, f"{p} = float({p})")
+            self.emit(2, "except OverflowError:")
+            self.emit(3, f"return {self.dispatch}({args})")
+            self.emit(2, f"k{i} = float")
         kinds = ("float", self.value, self.dual)
-        # Every combination of floats and nodes of one kind; the rest goes to dispatch.
+        # Every combination of floats and nodes of one kind, tested first on the kind of the
+        # first argument, then of the second; the rest goes to dispatch.
         combos = [
             combo
             for combo in _product(kinds, self.arity)
             if len({k for k in combo if k != "float"}) <= 1
         ]
-        for combo in combos:
-            test = " and ".join(f"k{i} is {kind}" for i, kind in enumerate(combo))
-            self.emit(1, f"if {test}:")
-            if all(k == "float" for k in combo):
-                self.float_path(params)
-            elif self.value in combo:
-                self.node_path(params, combo, self.value)
-            elif self.tangents:
-                self.node_path(params, combo, self.dual)
-            else:
-                self.emit(2, "pass")
+        for first in kinds:
+            group = [combo for combo in combos if combo[0] == first]
+            self.emit(1, f"{'if' if first == 'float' else 'elif'} k0 is {first}:")
+            for j, combo in enumerate(group):
+                depth = 2
+                if self.arity == 2:
+                    self.emit(2, f"{'if' if j == 0 else 'elif'} k1 is {combo[1]}:")
+                    depth = 3
+                self.path(params, combo, depth)
         self.emit(1, f"return {self.dispatch}({args})")
 
-    def float_path(self, params: list[str]) -> None:
-        self.emit(2, "try:")
-        self.emit(3, f"return {self.forward(params)}")
-        self.emit(2, f"except {self.errors}:")
-        self.emit(3, f"return {self.dispatch}({', '.join(params)})")
+    def path(self, params: list[str], combo: tuple[str, ...], depth: int) -> None:
+        if all(k == "float" for k in combo):
+            self.float_path(params, depth)
+        elif self.value in combo:
+            self.node_path(params, combo, self.value, depth)
+        elif self.tangents:
+            self.node_path(params, combo, self.dual, depth)
+        else:
+            self.emit(depth, "pass")
 
-    def node_path(self, params: list[str], combo: tuple[str, ...], kind: str) -> None:
+    def float_path(self, params: list[str], d: int) -> None:
+        self.emit(d, "try:")
+        self.emit(d + 1, f"return {self.forward(params)}")
+        self.emit(d, f"except {self.errors}:")
+        self.emit(d + 1, f"return {self.dispatch}({', '.join(params)})")
+
+    def node_path(self, params: list[str], combo: tuple[str, ...], kind: str, d: int) -> None:
         """Values or Duals of one tag with float parts: compute here, else fall through."""
         dual = kind == self.dual
         nodes = [i for i, k in enumerate(combo) if k == kind]
         first = params[nodes[0]]
-        self.emit(2, f"tag = {first}._tag")
+        self.emit(d, f"tag = {first}._tag")
         primals, checks = [], []
         for i, p in enumerate(params):
             if combo[i] != kind:
                 primals.append(p)  # a float constant
                 continue
             part = "primal" if dual else "data"
-            self.emit(2, f"a{i} = {p}.{part}")
+            self.emit(d, f"a{i} = {p}.{part}")
             checks.append(f"type(a{i}) is float")
             if dual:
-                self.emit(2, f"t{i} = {p}.tangent")
+                self.emit(d, f"t{i} = {p}.tangent")
                 checks.append(f"type(t{i}) is float")
             if i != nodes[0]:
                 checks.append(f"{p}._tag is tag")
             primals.append(f"a{i}")
         checks.append("tag.active")
-        self.emit(2, f"if {' and '.join(checks)}:")
-        self.emit(3, "try:")
-        self.emit(4, f"out = {self.forward(primals)}")
+        self.emit(d, f"if {' and '.join(checks)}:")
+        self.emit(d + 1, "try:")
+        self.emit(d + 2, f"out = {self.forward(primals)}")
         if dual:
-            self.tangent(5 - 1, primals, nodes)
-        self.emit(3, f"except {self.errors}:")
-        self.emit(4, f"return {self.dispatch}({', '.join(params)})")
-        self.emit(3, f"node = {self.new}({kind})")
+            self.tangent(d + 2, primals, nodes)
+        self.emit(d + 1, f"except {self.errors}:")
+        self.emit(d + 2, f"return {self.dispatch}({', '.join(params)})")
+        self.emit(d + 1, f"node = {self.new}({kind})")
         if dual:
-            self.emit(3, "node.primal = out")
-            self.emit(3, "node.tangent = t")
+            self.emit(d + 1, "node.primal = out")
+            self.emit(d + 1, "node.tangent = t")
         else:
-            self.emit(3, "node.data = out")
-            self.emit(3, "node.grad = 0.0")
-            self.emit(3, f"node._by = {self.op_name}")
-            self.emit(3, f"node._a = {params[0]}")
-            self.emit(3, f"node._b = {params[1] if self.arity == 2 else 'None'}")
-        self.emit(3, "node._tag = tag")
-        self.emit(3, "return node")
+            self.emit(d + 1, "node.data = out")
+            self.emit(d + 1, "node.grad = 0.0")
+            self.emit(d + 1, f"node._by = {self.op_name}")
+            self.emit(d + 1, f"node._a = {params[0]}")
+            self.emit(d + 1, f"node._b = {params[1] if self.arity == 2 else 'None'}")
+        self.emit(d + 1, "node._tag = tag")
+        self.emit(d + 1, "return node")
 
     def tangent(self, depth: int, primals: list[str], moving: list[int]) -> None:
         """`t = ...`: the partials of the inputs whose tangent is not zero, contracted."""
