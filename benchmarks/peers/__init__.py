@@ -3,6 +3,7 @@
 from benchmarks.peers.autograd_peer import AUTOGRAD
 from benchmarks.peers.base import Peer, gradient_cases, hessian_cases, jvp_cases
 from benchmarks.peers.floats import FLOATS
+from benchmarks.peers.floor import FLOOR
 from benchmarks.peers.jax_peer import JAX, JAX_JIT
 from benchmarks.peers.micrograd_peer import MICROGRAD
 from benchmarks.peers.rulegrad_peer import RULEGRAD, RULEGRAD_COMPILE, RULEGRAD_FORWARD
@@ -11,6 +12,7 @@ from benchmarks.peers.torch_peer import TORCH
 __all__ = [
     "AUTOGRAD",
     "FLOATS",
+    "FLOOR",
     "JAX",
     "JAX_JIT",
     "MICROGRAD",

@@ -15,6 +15,7 @@ from benchmarks.core import Case, Fn, Num, Ops, Output, Workload
 from benchmarks.peers import (
     AUTOGRAD,
     FLOATS,
+    FLOOR,
     JAX,
     JAX_JIT,
     MICROGRAD,
@@ -58,6 +59,7 @@ def reference(steps: int) -> Output:
 def chain_cases(steps: int) -> list[Case]:
     peers = (
         FLOATS,
+        FLOOR,
         MICROGRAD,
         RULEGRAD,
         RULEGRAD_FORWARD,

@@ -19,12 +19,14 @@ from benchmarks.core import Case, Fn, NotInstalledError, Num, Ops, Output, Prepa
 from benchmarks.peers import (
     AUTOGRAD,
     FLOATS,
+    FLOOR,
     JAX,
     JAX_JIT,
     MICROGRAD,
     RULEGRAD,
     RULEGRAD_COMPILE,
     TORCH,
+    floor,
     gradient_cases,
     micrograd_peer,
     rulegrad_peer,
@@ -137,16 +139,43 @@ def _nn_step(params: Sequence[float], x: Sequence[Sequence[float]], y: Sequence[
 
 
 NN_LABEL = "rulegrad.nn MLP (n-ary dot)"
+FLOOR_DOT_LABEL = "CPython floor, n-ary dot per neuron (as rulegrad.nn)"
+
+
+def _floor_dot_step(
+    params: Sequence[float], x: Sequence[Sequence[float]], y: Sequence[float]
+) -> Prepared:
+    """The floor's Value with one dot node per neuron, the graph `rulegrad.nn` builds."""
+    leaves = [floor.FloorValue(p) for p in params]
+    net = _structure(leaves)  # type: ignore[arg-type]
+    ops = Ops(exp=math.exp, relu=lambda v: v.relu())
+
+    def forward(point: Sequence[float]) -> Num:
+        h: Sequence[Num] = point
+        for depth, layer in enumerate(net):
+            acts = [floor.floor_dot([*w, b], [*h, 1.0]) for w, b in layer]
+            h = acts if depth == len(net) - 1 else [a.relu() for a in acts]
+        return h[0]
+
+    def run() -> Output:
+        for leaf in leaves:
+            leaf.grad = 0.0
+        loss = svm_loss(ops, [forward(xi) for xi in x], y, leaves)
+        loss.backward()
+        return Output(loss.data, tuple(leaf.grad for leaf in leaves))
+
+    return Prepared(run)
 
 
 def _step_cases(points: int) -> list[Case]:
     params, x, y = _data(points)
-    peers = (FLOATS, MICROGRAD, RULEGRAD, RULEGRAD_COMPILE, AUTOGRAD, TORCH, JAX, JAX_JIT)
+    peers = (FLOATS, FLOOR, MICROGRAD, RULEGRAD, RULEGRAD_COMPILE, AUTOGRAD, TORCH, JAX, JAX_JIT)
     cases = gradient_cases(make_loss(x, y), params, peers)
     # XLA needs minutes for even a two-point scalar MLP, and far more for the real one.
     slow = "XLA compiles the scalar MLP for minutes"
     cases = [dataclasses.replace(c, smoke_skip=slow) if c.id == JAX_JIT.id else c for c in cases]
-    cases.insert(3, Case("rulegrad-nn", NN_LABEL, lambda: _nn_step(params, x, y), ("rulegrad",)))
+    cases.insert(4, Case("rulegrad-nn", NN_LABEL, lambda: _nn_step(params, x, y), ("rulegrad",)))
+    cases.insert(5, Case("floor-dot", FLOOR_DOT_LABEL, lambda: _floor_dot_step(params, x, y)))
     return cases + vectorized.mlp_cases(LAYERS, params, x, y, ALPHA)
 
 

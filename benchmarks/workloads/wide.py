@@ -14,6 +14,7 @@ from benchmarks.core import Case, Num, Ops, Output, Workload
 from benchmarks.peers import (
     AUTOGRAD,
     FLOATS,
+    FLOOR,
     JAX,
     JAX_JIT,
     MICROGRAD,
@@ -61,13 +62,13 @@ def _jvp_reference(n: int) -> Output:
 
 def _gradient_cases(n: int) -> list[Case]:
     xs, _ = _point(n)
-    peers = (FLOATS, MICROGRAD, RULEGRAD, RULEGRAD_COMPILE, AUTOGRAD, TORCH, JAX, JAX_JIT)
+    peers = (FLOATS, FLOOR, MICROGRAD, RULEGRAD, RULEGRAD_COMPILE, AUTOGRAD, TORCH, JAX, JAX_JIT)
     return gradient_cases(wide_sum, xs, peers) + vectorized.wide_grad_cases(xs)
 
 
 def _jvp_cases(n: int) -> list[Case]:
     xs, ts = _point(n)
-    peers = (FLOATS, RULEGRAD_FORWARD, RULEGRAD_COMPILE, AUTOGRAD, TORCH, JAX, JAX_JIT)
+    peers = (FLOATS, FLOOR, RULEGRAD_FORWARD, RULEGRAD_COMPILE, AUTOGRAD, TORCH, JAX, JAX_JIT)
     return jvp_cases(wide_sum, xs, ts, peers) + vectorized.wide_jvp_cases(xs, ts)
 
 

@@ -91,24 +91,62 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
     and PyTorch semantics); otherwise it is overwritten (transforms, which own their
     graphs). The pass is atomic: if it raises, every `.grad` is as it was. A gradient that
     comes out non-finite from finite inputs, of a finite value, raises `RangeError` naming
-    the op where it became so. Returns the nodes reached, users before their inputs.
+    the op where it became so. Returns the nodes reached.
+
+    Nodes are visited users first, found by counting each node's users (Kahn's algorithm)
+    in one walk and stepping through them in a second: nothing is allocated per node.
     """
     tag = seeds[0][0]._tag
-    order = users_first([root for root, _ in seeds], tag)
+    users: dict[Value, int] = {}  # node -> how many of its users are still to be stepped
     # This pass's cotangents start from zero; the grads already there (usually none: a
     # fresh graph, or zero_grad) are set aside, and put back if the pass fails.
     saved: list[tuple[Value, float]] = []
-    for node in order:
+    stack: list[Value] = []
+    for root, _ in seeds:
+        if root not in users:
+            users[root] = 0
+            stack.append(root)
+    starts = list(stack)
+    found = stack.append
+    count = users.get
+    while stack:
+        node = stack.pop()
         old = node.grad
         if type(old) is not float or old != 0.0:
             saved.append((node, old))
             node.grad = 0.0
+        a = node._a
+        b = node._b
+        if b is MANY:
+            for x in a:  # type: ignore[attr-defined]
+                if type(x) is Value and x._tag is tag:
+                    n = count(x)
+                    if n is None:
+                        users[x] = 1
+                        found(x)
+                    else:
+                        users[x] = n + 1
+            continue
+        if type(a) is Value and a._tag is tag:
+            n = count(a)
+            if n is None:
+                users[a] = 1
+                found(a)
+            else:
+                users[a] = n + 1
+        if type(b) is Value and b._tag is tag:
+            n = count(b)
+            if n is None:
+                users[b] = 1
+                found(b)
+            else:
+                users[b] = n + 1
     try:
-        leaves = _sweep(order, seeds, tag)
+        leaves = _sweep(users, starts, seeds, tag)
         if not _finite_sum(leaves) and _finite_outputs(seeds):
-            _locate_non_finite(order, seeds, tag)
+            _locate_non_finite(users_first([root for root, _ in seeds], tag), seeds, tag)
     except BaseException:
-        for node in order:
+        for node in users:
             node.grad = 0.0
         for node, old in saved:
             node.grad = old
@@ -116,27 +154,55 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
     if accumulate:
         for node, old in saved:
             node.grad = old + node.grad
-    return order
+    return list(users)
 
 
-def _sweep(order: list[Value], seeds: Sequence[tuple[Value, Scalar]], tag: Tag) -> list[Value]:
-    """One backward pass over `order`; returns the leaves reached."""
+def _sweep(
+    users: dict[Value, int],
+    starts: list[Value],
+    seeds: Sequence[tuple[Value, Scalar]],
+    tag: Tag,
+) -> list[Value]:
+    """One backward pass, each node once all its users are done; returns the leaves."""
     for root, seed in seeds:
         root.grad = accumulate(root.grad, seed)  # type: ignore[assignment]
     leaves: list[Value] = []
-    for node in order:
+    ready = [root for root in starts if users[root] == 0]
+    take = ready.append
+    while ready:
+        node = ready.pop()
         op = node._by
         if op is None:
             leaves.append(node)
             continue
         cotangent = node.grad
         if type(cotangent) is float:
-            if cotangent == 0.0:
-                continue
-            pull: Pull | None = op._pull  # type: ignore[assignment]
-            if pull is not None and pull(node, cotangent, tag):
-                continue
-        _general_step(node, op, cotangent, tag)
+            if cotangent != 0.0:
+                pull: Pull | None = op._pull  # type: ignore[assignment]
+                if pull is None or not pull(node, cotangent, tag):
+                    _general_step(node, op, cotangent, tag)
+        else:
+            _general_step(node, op, cotangent, tag)
+        a = node._a
+        b = node._b
+        if b is MANY:
+            for x in a:  # type: ignore[attr-defined]
+                if type(x) is Value and x._tag is tag:
+                    left = users[x] - 1
+                    users[x] = left
+                    if not left:
+                        take(x)
+            continue
+        if type(a) is Value and a._tag is tag:
+            left = users[a] - 1
+            users[a] = left
+            if not left:
+                take(a)
+        if type(b) is Value and b._tag is tag:
+            left = users[b] - 1
+            users[b] = left
+            if not left:
+                take(b)
     return leaves
 
 

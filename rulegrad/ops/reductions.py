@@ -11,7 +11,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import overload
 
-from rulegrad.kernel import ArityError, Dual, Scalar, Value
+from rulegrad.kernel import ArgumentError, ArityError, Dual, Scalar, Value
 from rulegrad.ops._define import variadic
 
 __all__ = ["dot", "dot_op", "sum", "sum_op"]
@@ -56,7 +56,7 @@ def sum(xs: Iterable[Scalar]) -> Scalar:
     >>> rg.sum([1.0, 2.0, 3.5])
     6.5
     """
-    return sum_op(*xs)
+    return sum_op(*_terms("sum", "xs", xs))
 
 
 @overload
@@ -76,7 +76,17 @@ def dot(xs: Sequence[Scalar], ys: Sequence[Scalar]) -> Scalar:
     >>> rg.dot([1.0, 2.0], [3.0, 4.0])
     11.0
     """
-    xs, ys = tuple(xs), tuple(ys)
+    xs, ys = _terms("dot", "xs", xs), _terms("dot", "ys", ys)
     if len(xs) != len(ys):
         raise ArityError("dot", "two sequences of equal length", f"{len(xs)} and {len(ys)}")
     return dot_op(*xs, *ys)
+
+
+def _terms(op: str, name: str, xs: object) -> tuple[Scalar, ...]:
+    """`xs` as a tuple; ArgumentError unless it is an iterable of terms (not a str)."""
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+        raise ArgumentError(
+            f"rg.{op}: {name} must be an iterable of numbers, Values or Duals, "
+            f"not {type(xs).__name__}"
+        )
+    return tuple(xs)
