@@ -53,10 +53,10 @@ class FloorValue:
         return FloorValue(-self.data, _NEG, self)
 
     def __sub__(self, other: Any) -> FloorValue:
-        return self + -other
+        return self.__add__(-other)
 
     def __rsub__(self, other: Any) -> FloorValue:
-        return -self + other
+        return (-self).__add__(other)
 
     def __pow__(self, k: float) -> FloorValue:
         return FloorValue(self.data**k, _POW, self, k)
@@ -151,10 +151,10 @@ class FloorDual:
         return FloorDual(-self.p, -self.t)
 
     def __sub__(self, other: Any) -> FloorDual:
-        return self + -other
+        return self.__add__(-other)
 
     def __rsub__(self, other: Any) -> FloorDual:
-        return -self + other
+        return (-self).__add__(other)
 
     def __pow__(self, k: float) -> FloorDual:
         return FloorDual(self.p**k, k * self.p ** (k - 1) * self.t)

@@ -147,7 +147,7 @@ def _floor_dot_step(
 ) -> Prepared:
     """The floor's Value with one dot node per neuron, the graph `rulegrad.nn` builds."""
     leaves = [floor.FloorValue(p) for p in params]
-    net = _structure(leaves)  # type: ignore[arg-type]
+    net = _structure(leaves)
     ops = Ops(exp=math.exp, relu=lambda v: v.relu())
 
     def forward(point: Sequence[float]) -> Num:
