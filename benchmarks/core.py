@@ -43,8 +43,9 @@ class NotInstalledError(Exception):
 class Output:
     """What a case computed: f at the point (if reported) and its derivative, flattened.
 
-    `derivative` is the gradient, the JVP tangent (one number) or the Hessian row by row;
-    it is empty for the plain-float rows, which only evaluate f.
+    `derivative` is the gradient, the JVP tangent (one number), the Hessian row by row or
+    a k-th derivative (one number); it is empty for the plain-float rows, which only
+    evaluate f.
     """
 
     value: float | None
@@ -56,12 +57,14 @@ class Ops:
     """The functions a workload needs beyond arithmetic, as one peer spells them.
 
     `fori_loop` is set only where a plain Python loop is not how the peer runs a loop
-    (`jax.jit`, which cannot compile a million unrolled steps).
+    (`jax.jit`, which cannot compile a million unrolled steps). `sin` is set by the peers
+    that run the `taylor` workload.
     """
 
     exp: Callable[[Num], Num]
     relu: Callable[[Num], Num]
     fori_loop: Callable[[int, int, Callable[[int, Num], Num], Num], Num] | None = None
+    sin: Callable[[Num], Num] | None = None
 
 
 Fn: TypeAlias = Callable[[Ops, Sequence[Num]], Num]
@@ -93,7 +96,8 @@ class Case:
     smoke_skip: str = ""
 
 
-Kind: TypeAlias = Literal["time", "memory", "scaling"]
+# "orders": one time per case and size, the size being the order of a derivative.
+Kind: TypeAlias = Literal["time", "memory", "scaling", "orders"]
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,39 @@ def _scaling_table(rows: Sequence[Row]) -> list[str]:
     return lines + (["", *notes] if notes else [])
 
 
+def _orders_table(rows: Sequence[Row]) -> list[str]:
+    """One line per case, one column per order: the median time of the case at that order.
+
+    A case with a compile time (JAX's first call at each order) gets a second line for it.
+    Orders a case did not run at are a dash, and each reason is given once, below.
+    """
+    orders = sorted({r.size for r in rows})
+    lines = [
+        "| implementation | | " + " | ".join(str(k) for k in orders) + " |",
+        "|---|---" + "|---:" * len(orders) + "|",
+    ]
+    notes = []
+    for case in dict.fromkeys(r.case for r in rows):
+        by_order = {r.size: r for r in rows if r.case == case}
+        label = _cell(next(iter(by_order.values())).label)
+        times = [_time(median(by_order[k])) if k in by_order else "" for k in orders]
+        lines.append(f"| {label} | time | " + " | ".join(t or "-" for t in times) + " |")
+        compiles = [by_order[k].compile_s if k in by_order else None for k in orders]
+        if any(c is not None for c in compiles):
+            cells = [_time(c) or "-" for c in compiles]
+            lines.append("| | first call | " + " | ".join(cells) + " |")
+        reasons: dict[str, list[int]] = {}
+        for k, row in sorted(by_order.items()):
+            if row.status != "ok":
+                reasons.setdefault(verdict(row), []).append(k)
+        notes += [f"- {label}, order {_span(ks)}: {reason}" for reason, ks in reasons.items()]
+    return lines + (["", *notes] if notes else [])
+
+
+def _span(orders: list[int]) -> str:
+    return str(orders[0]) if len(orders) == 1 else f"{orders[0]} to {orders[-1]}"
+
+
 def markdown(
     info: dict[str, Any],
     settings: dict[str, Any],
@@ -166,13 +199,15 @@ def markdown(
             lines += _memory_table(rows)
         elif workload.kind == "scaling":
             lines += _scaling_table(rows)
+        elif workload.kind == "orders":
+            lines += _orders_table(rows)
         else:
             lines += _time_table(workload, rows)
     measured = [t for t in targets if t["met"] is not None]
     if measured:
         lines += [
             "",
-            "### Targets (issue 5)",
+            "### Targets (issues 5 and 13)",
             "",
             "| target | goal | measured | met |",
             "|---|---|---|---|",

@@ -1,4 +1,5 @@
-"""Issue 5's targets, read off one run's rows. Reported, never enforced: timings are noisy."""
+"""The issues' targets (5: speed and memory; 13: Taylor mode), read off one run's rows.
+Reported, never enforced: timings are noisy."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ class _Rows:
     def __init__(self, results: Sequence[tuple[Workload, list[Row]]]) -> None:
         self.rows = [row for _, rows in results for row in rows if row.status == "ok"]
 
-    def time(self, workload: str, case: str) -> float | None:
-        found = (median(r) for r in self.rows if (r.workload, r.case) == (workload, case))
+    def time(self, workload: str, case: str, size: int | None = None) -> float | None:
+        found = (
+            median(r)
+            for r in self.rows
+            if (r.workload, r.case) == (workload, case) and size in (None, r.size)
+        )
         return next(found, None)
 
     def ratio(self, workload: str, case: str, base: str) -> float | None:
@@ -86,4 +91,8 @@ def evaluate(results: Sequence[tuple[Workload, list[Row]]]) -> list[dict[str, An
         _target("memory per op, chain of 1e3 .. 1e6 ops (rulegrad Value, traced peak)",
                 "flat: max/min ≤ 2", rows.spread("rulegrad", "traced_peak_bytes"),
                 lambda v: v <= 2, "max/min {:.2f}"),
+        _target("`rg.derivative(exp(sin(x)) * x, order=20)`", "< 0.2 s",
+                rows.time("taylor", "rulegrad-derivative", 20), lambda v: v < 0.2, "{:.3g} s"),
+        _target("`rg.derivative(exp(sin(x)) * x, order=50)`", "< 5 s",
+                rows.time("taylor", "rulegrad-derivative", 50), lambda v: v < 5, "{:.3g} s"),
     ]  # fmt: skip

@@ -65,3 +65,15 @@ def test_custom_op_runs_in_both_modes_and_shows_its_graph() -> None:
         ["#3", "y", "add", "#2,", "#0", "0.9338", "1"],
     ]
     assert "digraph" not in out
+
+
+def test_taylor_ode_steps_to_the_closed_form() -> None:
+    out = _run_example("taylor_ode.py")
+    found = re.findall(r"order\s+(\d+): largest error (\S+)", out)
+    errors = {int(order): float(error) for order, error in found}
+    assert sorted(errors) == [4, 8, 12, 16, 20]
+    # The error of a fixed step falls geometrically with the order, to rounding at 20.
+    assert all(errors[k] > 100 * errors[k + 4] for k in (4, 8, 12, 16)), errors
+    assert errors[20] < 1e-12
+    oscillator = re.search(r"stepped to t = 6\.5 with h = 0\.5 at order 20: error (\S+)", out)
+    assert oscillator is not None and float(oscillator.group(1)) < 1e-12

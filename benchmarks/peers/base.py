@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from benchmarks.core import Case, Fn, NotApplicableError, Prepared
 
-__all__ = ["Peer", "gradient_cases", "hessian_cases", "jvp_cases"]
+__all__ = ["Peer", "derivative_cases", "gradient_cases", "hessian_cases", "jvp_cases"]
 
 
 class Peer:
@@ -37,6 +37,10 @@ class Peer:
         """The Hessian of f at xs, row by row."""
         raise NotApplicableError(f"{self.label} has no second derivatives")
 
+    def derivative(self, f: Fn, x: float, order: int) -> Prepared:
+        """f(x) and its `order`-th derivative, f a function of one input."""
+        raise NotApplicableError(f"{self.label} has no derivatives of any order")
+
     def case(self, prepare: functools.partial[Prepared]) -> Case:
         return Case(self.id, self.label, prepare, self.requires, self.isolate, self.pure_python)
 
@@ -54,3 +58,8 @@ def jvp_cases(f: Fn, xs: Sequence[float], ts: Sequence[float], peers: Sequence[P
 def hessian_cases(f: Fn, xs: Sequence[float], peers: Sequence[Peer]) -> list[Case]:
     """One case per peer: the Hessian of f at xs."""
     return [peer.case(functools.partial(peer.hessian, f, xs)) for peer in peers]
+
+
+def derivative_cases(f: Fn, x: float, order: int, peers: Sequence[Peer]) -> list[Case]:
+    """One case per peer: f(x) and its `order`-th derivative."""
+    return [peer.case(functools.partial(peer.derivative, f, x, order)) for peer in peers]

@@ -15,7 +15,7 @@ def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-_OPS = Ops(exp=math.exp, relu=_relu)
+_OPS = Ops(exp=math.exp, relu=_relu, sin=math.sin)
 
 
 class Floats(Peer):
@@ -31,6 +31,9 @@ class Floats(Peer):
 
     def hessian(self, f: Fn, xs: Sequence[float]) -> Prepared:
         return _forward(f, xs)
+
+    def derivative(self, f: Fn, x: float, order: int) -> Prepared:
+        return _forward(f, [x])
 
 
 def _forward(f: Fn, xs: Sequence[float]) -> Prepared:

@@ -12,6 +12,7 @@ time grows faster than the graph, so these cases run isolated, under the suite's
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from benchmarks.core import Fn, Ops, Output, Prepared
 from benchmarks.peers.base import Peer
 
-__all__ = ["JAX", "JAX_JIT", "jax_module"]
+__all__ = ["JAX", "JAX_JET", "JAX_JIT", "jax_module"]
 
 
 def jax_module() -> Any:
@@ -97,5 +98,30 @@ class JaxJit(Jax):
     jit = True
 
 
+class JaxJet(Peer):
+    """`jax.experimental.jet`: JAX's Taylor mode, eager. Its first call at an order traces
+    each primitive's series rule for that order; it is timed apart, as compile time."""
+
+    id = "jax-jet"
+    label = "JAX jax.experimental.jet"
+    requires = ("jax",)
+
+    def derivative(self, f: Fn, x: float, order: int) -> Prepared:
+        jax = jax_module()
+        jet = importlib.import_module("jax.experimental.jet").jet
+        ops = Ops(exp=jax.numpy.exp, relu=jax.nn.relu, sin=jax.numpy.sin)
+        point = (jax.numpy.asarray(x, dtype=jax.numpy.float64),)
+        series = ([1.0] + [0.0] * (order - 1),)  # x(t) = x + t
+
+        def run() -> Output:
+            out, terms = jet(lambda a: f(ops, [a]), point, series)
+            return Output(float(out), (float(terms[-1]),))
+
+        start = time.perf_counter()
+        run()
+        return Prepared(run, time.perf_counter() - start)
+
+
 JAX = Jax()
 JAX_JIT = JaxJit()
+JAX_JET = JaxJet()

@@ -1,7 +1,9 @@
-"""rulegrad, three ways: `Value` graphs (micrograd-style), forward mode, and `rg.compile`."""
+"""rulegrad: `Value` graphs (micrograd-style), forward mode, `rg.compile`, and Taylor mode
+(`rg.taylor`, and `rg.derivative`, which uses it from order 3 on)."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -9,12 +11,23 @@ import rulegrad as rg
 from benchmarks.core import Fn, NotApplicableError, Num, Ops, Output, Prepared
 from benchmarks.peers.base import Peer
 
-__all__ = ["OPS", "RULEGRAD", "RULEGRAD_COMPILE", "RULEGRAD_FORWARD", "count_nodes"]
+__all__ = [
+    "OPS",
+    "RULEGRAD",
+    "RULEGRAD_COMPILE",
+    "RULEGRAD_DERIVATIVE",
+    "RULEGRAD_FORWARD",
+    "RULEGRAD_TAYLOR",
+    "count_nodes",
+]
 
-OPS = Ops(exp=rg.exp, relu=rg.relu)
+OPS = Ops(exp=rg.exp, relu=rg.relu, sin=rg.sin)
 
 # Forward mode pays one pass per input; past this many inputs reverse mode is the tool.
 _MAX_FORWARD_INPUTS = 16
+# Nesting forward mode k times costs about 3^k function calls: for exp(sin(x)) * x one call
+# took 14 s at order 14, 23 s at 15 and 56 s at 16 on the machine of the README's numbers.
+MAX_NESTED_ORDER = 15
 
 
 def _positional(f: Fn) -> Callable[..., float]:
@@ -78,6 +91,45 @@ class RulegradForward(Peer):
         hessian = rg.jacobian(gradient, mode="forward")  # forward over forward
         return Prepared(lambda: Output(None, _flat(hessian(*xs))))
 
+    def derivative(self, f: Fn, x: float, order: int) -> Prepared:
+        if order > MAX_NESTED_ORDER:
+            raise NotApplicableError(
+                f"past order {MAX_NESTED_ORDER}, one call of nested forward mode takes about a "
+                "minute or more (its cost about triples with each order)"
+            )
+        nested = _positional(f)
+        for _ in range(order):  # rg.jvp of rg.jvp of ...: what rg.derivative used to do
+            nested = (lambda g: lambda t: rg.jvp(g, (t,), (1.0,))[1])(nested)
+        return Prepared(lambda: Output(None, (nested(x),)))
+
+
+class RulegradDerivative(Peer):
+    id = "rulegrad-derivative"
+    label = "rulegrad rg.derivative"
+    requires = ("rulegrad",)
+    pure_python = True
+
+    def derivative(self, f: Fn, x: float, order: int) -> Prepared:
+        derivative = rg.derivative(_positional(f), order=order)
+        return Prepared(lambda: Output(None, (derivative(x),)))
+
+
+class RulegradTaylor(Peer):
+    id = "rulegrad-taylor"
+    label = "rulegrad Taylor mode (rg.taylor)"
+    requires = ("rulegrad",)
+    pure_python = True
+
+    def derivative(self, f: Fn, x: float, order: int) -> Prepared:
+        expand = rg.taylor(_positional(f), order=order)
+        scale = float(math.factorial(order))
+
+        def run() -> Output:
+            coefficients = expand(x)
+            return Output(coefficients[0], (coefficients[order] * scale,))
+
+        return Prepared(run)
+
 
 class RulegradCompiled(Peer):
     id = "rulegrad-compile"
@@ -139,3 +191,5 @@ def count_nodes(root: Num) -> int:
 RULEGRAD = RulegradValue()
 RULEGRAD_FORWARD = RulegradForward()
 RULEGRAD_COMPILE = RulegradCompiled()
+RULEGRAD_DERIVATIVE = RulegradDerivative()
+RULEGRAD_TAYLOR = RulegradTaylor()

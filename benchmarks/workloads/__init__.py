@@ -1,7 +1,7 @@
 """The workloads, in the order the suite runs and reports them."""
 
 from benchmarks.core import Workload
-from benchmarks.workloads import chain, mlp, rosenbrock, scaling, wide
+from benchmarks.workloads import chain, mlp, rosenbrock, scaling, taylor, wide
 
 __all__ = ["WORKLOADS"]
 
@@ -16,5 +16,6 @@ WORKLOADS: dict[str, Workload] = {
         wide.JVP,
         rosenbrock.HESSIAN,
         scaling.SCALING,
+        taylor.TAYLOR,
     )
 }

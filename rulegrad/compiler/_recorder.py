@@ -20,7 +20,6 @@ from types import CodeType, FrameType
 from typing import Final, NoReturn, final
 
 from rulegrad.kernel import (
-    Dual,
     Node,
     Op,
     Program,
@@ -107,7 +106,7 @@ def trace(f: Callable[..., object], n_args: int, max_ops: int = MAX_OPS) -> Trac
 def _result(out: object, tag: Tag) -> Value | float:
     if type(out) is Value and out._tag is tag:
         return out
-    if isinstance(out, (Value, Dual)):
+    if isinstance(out, Node):
         raise TracingError(
             f"f returned a {type(out).__name__} that was not computed from its arguments",
             "the result",

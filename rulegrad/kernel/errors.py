@@ -168,15 +168,26 @@ class RangeError(_PointError, OverflowError):
 
 
 class MissingRuleError(RulegradError, NotImplementedError):
-    """An op without a derivative rule for this mode was used under a transform."""
+    """An op without a derivative rule for this mode (or this order) was used under a transform.
 
-    def __init__(self, op_name: str, mode: str) -> None:
+    `.order` is the Taylor coefficient that could not be computed, or None when the op has
+    no rule for the mode at all.
+    """
+
+    def __init__(
+        self, op_name: str, mode: str, *, order: int | None = None, reason: str = ""
+    ) -> None:
         self.op_name = op_name
         self.mode = mode
-        super().__init__(
-            f"no {mode} rule for {op_name!r}: it was registered without partials"
-            f"{' or jvp' if mode == 'forward' else ' or vjp'}, so it cannot be differentiated"
-        )
+        self.order = order
+        if order is None:
+            reason = reason or (
+                f"it was registered without partials{' or vjp' if mode == 'reverse' else ' or jvp'}"
+                ", so it cannot be differentiated"
+            )
+            super().__init__(f"no {mode} rule for {op_name!r}: {reason}")
+        else:
+            super().__init__(f"no {mode} rule for {op_name!r} at order {order}: {reason}")
 
 
 class RuleError(RulegradError, TypeError):

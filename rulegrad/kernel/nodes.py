@@ -368,6 +368,8 @@ def to_float(x: float | Node) -> float:
             x = x.data
         elif type(x) is Dual:
             x = x.primal
+        elif isinstance(x, Node):  # another engine's node kind, such as Taylor mode's Series
+            x = x.primal  # type: ignore[attr-defined]
         else:
             return x if type(x) is float else as_real(x, "to_float() argument")
 

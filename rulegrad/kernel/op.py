@@ -28,7 +28,7 @@ from rulegrad.kernel.errors import (
     RulegradError,
     format_point,
 )
-from rulegrad.kernel.nodes import Dual, Scalar, Value, to_float
+from rulegrad.kernel.nodes import Dual, Node, Scalar, Value, to_float
 from rulegrad.kernel.programs import RECORDING, NotTraceableError, Program, record
 from rulegrad.kernel.rules import (
     ForwardFn,
@@ -257,7 +257,7 @@ class Op:
             kind = type(arg)
             if kind is float:
                 continue
-            if kind is Value or kind is Dual:
+            if kind is Value or kind is Dual or isinstance(arg, Node):  # Node: Taylor's Series
                 tag: Tag = arg._tag  # type: ignore[union-attr]
                 if top is None or tag.level > top.level:
                     top = tag
@@ -561,8 +561,8 @@ def _coerce(op: Op, args: tuple[object, ...]) -> tuple[Scalar, ...]:
     """Ints, bools and other real numbers (numpy scalars, Fractions) as floats."""
     coerced: list[Scalar] = []
     for position, arg in enumerate(args):
-        if type(arg) is float or type(arg) is Value or type(arg) is Dual:
-            coerced.append(arg)
+        if type(arg) is float or isinstance(arg, Node):
+            coerced.append(arg)  # type: ignore[arg-type]  # Node: Taylor's Series as well
         elif isinstance(arg, numbers.Real):
             try:
                 coerced.append(float(arg))

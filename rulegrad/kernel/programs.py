@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Final, TypeAlias, final
 
-from rulegrad.kernel.nodes import MANY, Dual, Scalar, Value, inputs_of
+from rulegrad.kernel.nodes import MANY, Node, Scalar, Value, inputs_of
 from rulegrad.kernel.tags import Tag, new_tag
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ class Recorder:
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
         for arg in args:
-            if (type(arg) is Value or type(arg) is Dual) and arg._tag is not tag:
+            if isinstance(arg, Node) and arg._tag is not tag:  # Node: Taylor's Series too
                 raise self.on_outside(op, arg)
         if self.max_steps is not None and len(self.tape) >= self.max_steps:
             raise (self.too_many or NotTraceableError)(self.max_steps)

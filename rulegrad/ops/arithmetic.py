@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from rulegrad.kernel import BinaryOp, OpCode
+from rulegrad.kernel.recurrences import Coefficients, Step, cauchy, coefficient, recurrence
 from rulegrad.ops._define import binary, helper, unary
 
 __all__ = ["abs", "add", "div", "maximum", "minimum", "mul", "neg", "relu", "sign", "sub"]
@@ -40,6 +41,11 @@ def _mul(x: float, y: float) -> float:
 mul = binary("mul", _mul, lambda out, x, y: (y, x), samples=_PAIRS, code=OpCode("{0} * {1}"))
 
 
+@recurrence(mul)  # Taylor mode: the Cauchy product, half the work of the rule's two sums
+def _mul_series(out: Coefficients, x: Coefficients, y: Coefficients) -> Step:
+    return lambda k: cauchy(x, y, k)
+
+
 def _neg(x: float) -> float:
     return -x
 
@@ -58,6 +64,14 @@ div = binary(
     "div", _div, lambda out, x, y: (div(1.0, y), neg(div(out, y))),
     domain="y != 0", samples=_PAIRS, code=OpCode("{0} / {1}"),
 )  # fmt: skip
+
+
+# Taylor mode: from x = out * y. The rule's -out/y has the rule -(-out/y)/y, and so on: a
+# chain of k quotients for coefficient k, where this costs O(k).
+@recurrence(div)
+def _div_series(out: Coefficients, x: Coefficients, y: Coefficients) -> Step:
+    y0 = y[0]
+    return lambda k: (coefficient(x, k) - cauchy(y, out, k, start=1)) / y0
 
 
 def _sign(x: float) -> float:

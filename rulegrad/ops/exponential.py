@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 
-from rulegrad.kernel import BinaryOp, Op, OpCode, SingularityError, UnaryOp
+from rulegrad.kernel import BinaryOp, Op, OpCode, SingularityError, UnaryOp, to_float
+from rulegrad.kernel.recurrences import Coefficients, Step, recurrence
 from rulegrad.ops._define import binary, helper, unary
 from rulegrad.ops.arithmetic import add, div, mul, neg, sub
 
@@ -144,3 +146,31 @@ pow = binary(
     domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
     samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)), code=OpCode("_m.pow({0}, {1})"),
 )  # fmt: skip
+
+
+# Taylor mode, for a constant exponent a and x0 != 0: from x * out' = a * x' * out. The rule
+# (a * x ** (a - 1)) makes a new power for each coefficient, where this costs O(k). It scales
+# by out0 / x0, so it applies only where both are normal floats: an x0 ** a that underflowed
+# to 0 (x0 = 1e-256, a = 2) would zero every coefficient.
+@recurrence(pow)
+def _pow_series(out: Coefficients, x: Coefficients, y: Coefficients) -> Step | None:
+    if len(y) > 1 or not (_normal(to_float(x[0])) and _normal(to_float(out[0]))):
+        return None
+    a, x0 = y[0], x[0]
+
+    def step(k: int) -> float:
+        total = 0.0
+        for j in range(1, min(k, len(x) - 1) + 1):
+            xj = x[j]
+            if type(xj) is float and xj == 0.0:
+                continue
+            term = ((a + 1.0) * j - k) * xj * out[k - j]
+            total = term if type(total) is float and total == 0.0 else total + term
+        return total / (k * x0)
+
+    return step
+
+
+def _normal(v: float) -> bool:
+    """Neither 0, subnormal, infinite nor nan."""
+    return sys.float_info.min <= math.fabs(v) <= sys.float_info.max

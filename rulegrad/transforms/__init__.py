@@ -6,7 +6,8 @@ of the engines (`rulegrad.modes`), and reads the derivatives back out.
 """
 
 from rulegrad.transforms.gradients import Mode, ModeLike, grad, jvp, value_and_grad, vjp
-from rulegrad.transforms.matrices import derivative, hessian, jacobian
+from rulegrad.transforms.matrices import hessian, jacobian
+from rulegrad.transforms.series import derivative, jet, taylor
 
 __all__ = [
     "Mode",
@@ -15,7 +16,9 @@ __all__ = [
     "grad",
     "hessian",
     "jacobian",
+    "jet",
     "jvp",
+    "taylor",
     "value_and_grad",
     "vjp",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Sequence
 
-from rulegrad.kernel import ArgumentError, Dual, NonScalarOutputError, Tag, Value, new_tag
+from rulegrad.kernel import ArgumentError, Dual, Node, NonScalarOutputError, Tag, Value, new_tag
 from rulegrad.modes.forward import FORWARD, make_dual
 from rulegrad.modes.reverse import REVERSE, backward, make_value
 
@@ -28,7 +28,7 @@ __all__ = [
 
 def differentiated(x: object, origin: str, position: int) -> float:
     """A differentiated argument: a real number, or a node of an enclosing transform."""
-    if type(x) is float or type(x) is Value or type(x) is Dual:
+    if type(x) is float or isinstance(x, Node):  # Node: Value, Dual, Taylor's Series
         return x  # type: ignore[return-value]
     if isinstance(x, numbers.Real):
         return float(x)
@@ -63,15 +63,11 @@ def outputs_of(out: object, origin: str, *, allow_sequence: bool) -> list[float]
 
 
 def _is_scalar(x: object) -> bool:
-    return (
-        type(x) is Value
-        or type(x) is Dual
-        or (isinstance(x, numbers.Real) and not isinstance(x, bool))
-    )
+    return isinstance(x, Node) or (isinstance(x, numbers.Real) and not isinstance(x, bool))
 
 
 def as_scalar(x: object) -> float:
-    return x if type(x) in (Value, Dual, float) else float(x)  # type: ignore[return-value,arg-type]
+    return x if type(x) is float or isinstance(x, Node) else float(x)  # type: ignore[return-value,arg-type]
 
 
 def trace_reverse(

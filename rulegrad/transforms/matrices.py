@@ -1,4 +1,4 @@
-"""Transforms built from the basic ones: `jacobian`, `hessian`, `derivative`."""
+"""Transforms built from the basic ones: `jacobian`, `hessian`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from rulegrad.transforms._tracing import (
     split_dual,
     trace_reverse,
 )
-from rulegrad.transforms.gradients import Mode, ModeLike, P, grad, jvp, normalize_mode
+from rulegrad.transforms.gradients import Mode, ModeLike, P, grad, normalize_mode
 
-__all__ = ["derivative", "hessian", "jacobian"]
+__all__ = ["hessian", "jacobian"]
 
 Vector = Callable[..., "float | Sequence[float]"]
 
@@ -95,28 +95,3 @@ def hessian(f: Callable[P, float]) -> Callable[P, list[list[float]]]:
         return [[0.5 * (rows[i][j] + rows[j][i]) for j in range(n)] for i in range(n)]
 
     return hessian_f
-
-
-def derivative(f: Callable[[float], float], order: int = 1) -> Callable[[float], float]:
-    """The `order`-th derivative of a scalar function of one variable.
-
-    Built by nesting forward mode `order` times, so its cost doubles with each order.
-
-    >>> import rulegrad as rg
-    >>> rg.derivative(lambda x: x ** 4, order=3)(1.0)
-    24.0
-    """
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise ArgumentError(f"rg.derivative: order must be a non-negative int, got {order!r}")
-    result = f
-    for _ in range(order):
-        result = _first_derivative(result)
-    return result
-
-
-def _first_derivative(f: Callable[[float], float]) -> Callable[[float], float]:
-    @functools.wraps(f)
-    def derivative_f(x: float) -> float:
-        return jvp(f, (x,), (1.0,))[1]
-
-    return derivative_f

@@ -141,6 +141,15 @@ def transforms() -> None:
     rg.derivative(g, order=1.5)  # E: arg-type
     rg.derivative(g)(rg.Value(1.0))  # E: arg-type
     rg.derivative(over_values)  # E: arg-type
+    rg.taylor(g)  # E: call-arg
+    rg.taylor(g, order="3")  # E: arg-type
+    rg.taylor(f, order=3)  # E: arg-type
+    coefficient: float = rg.taylor(g, order=3)(1.0)  # E: assignment
+    rg.taylor(g, order=3)("a")  # E: arg-type
+    rg.jet(g, 1.0, [1.0])  # E: call-overload
+    rg.jet(g, (1.0,), ["a"])  # E: list-item
+    rg.jet(g, (1.0,), ([1.0],), 3)  # E: call-overload
+    jet_terms: float = rg.jet(g, (1.0,), ([1.0],))[1]  # E: assignment
 
 
 def custom_ops() -> None:

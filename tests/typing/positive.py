@@ -391,6 +391,45 @@ def nested_transforms() -> None:
 # Custom ops: partials written with rg ops differentiate again, to any order.
 
 
+# ---------------------------------------------------------------------------------------------
+# Taylor mode: coefficients, jets and high derivatives, over plain float functions.
+
+
+def damped(x: float) -> float:
+    return rg.exp(-x) * rg.sin(3.0 * x)
+
+
+def taylor_mode() -> None:
+    coefficients: list[float] = rg.taylor(damped, order=6)(0.5)
+    assert_type(rg.taylor(damped, order=6), Callable[[float], list[float]])
+    check(coefficients[0], damped(0.5))
+    check(coefficients[1], rg.grad(damped)(0.5))
+    check(2.0 * coefficients[2], rg.grad(rg.grad(damped))(0.5))
+
+    primal, terms = rg.jet(damped, (0.5,), ([1.0, 0.0, 0.0],))
+    assert_type(primal, float)
+    assert_type(terms, list[float])
+    check(terms[2], 6.0 * coefficients[3])
+
+    def product_and_sum(x: float, y: float) -> list[float]:
+        return [x * y, x + y]
+
+    outs, series = rg.jet(product_and_sum, (1.0, 2.0), ([1.0, 0.0], [0.0, 1.0]))
+    assert_type(outs, list[float])
+    assert_type(series, list[list[float]])
+    assert outs == [2.0, 3.0] and series == [[2.0, 1.0], [1.0, 1.0]]  # (xy)'' = x y'' = 1
+
+    tenth: float = rg.derivative(damped, order=10)(0.5)
+    check(tenth, 3628800.0 * rg.taylor(damped, order=10)(0.5)[10])
+
+    # The gradient of a Taylor coefficient with respect to a parameter.
+    def third(p: float) -> float:
+        return rg.taylor(lambda x: rg.exp(p * x), order=3)(0.0)[3]
+
+    slope: float = rg.grad(third)(2.0)
+    check(slope, 2.0)  # d/dp p^3 / 6
+
+
 def softplus_forward(x: float) -> float:
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
@@ -491,6 +530,7 @@ def main() -> None:
     assert last_loss < 0.5 * first_loss, (first_loss, last_loss)
     transforms_in_every_mode()
     nested_transforms()
+    taylor_mode()
     custom_ops()
 
 
