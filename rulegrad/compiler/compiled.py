@@ -23,7 +23,7 @@ from rulegrad.compiler._recorder import MAX_OPS, Trace, trace
 from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError
 from rulegrad.kernel.errors import TraceSizeError, TracingError
 from rulegrad.kernel.op import OpCode
-from rulegrad.transforms._tracing import trace_reverse, unwrap_reverse
+from rulegrad.transforms._tracing import Args, lower, trace_reverse
 from rulegrad.transforms.gradients import jvp, value_and_grad
 
 __all__ = ["Compiled", "OpCode", "compile"]
@@ -222,8 +222,8 @@ class Compiled(Generic[P]):
     def _dynamic_value(self, primals: tuple[float, ...]) -> float:
         # Through nodes, so that `x / y` in f raises rulegrad's error, as it does under rg.grad.
         every = tuple(range(len(primals)))
-        tag, _, out = trace_reverse(self._f, primals, every, self._origin(), {})
-        return unwrap_reverse(out, tag)
+        tag, _, out = trace_reverse(Args(self._f, primals, {}, every, False, self._origin()))
+        return lower(out, tag)  # type: ignore[return-value]
 
     def _dynamic_gradient(self, args: tuple[object, ...]) -> tuple[float, tuple[float, ...]]:
         every = tuple(range(len(args)))

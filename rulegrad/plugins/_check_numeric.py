@@ -14,7 +14,8 @@ from typing import Final, TypeAlias, final
 
 from rulegrad.kernel import DomainError, Op
 from rulegrad.kernel.errors import format_point
-from rulegrad.transforms import ModeLike, grad, jacobian, value_and_grad
+from rulegrad.transforms import ModeLike, grad, value_and_grad
+from rulegrad.transforms.matrices import jacobian_rows
 
 __all__ = [
     "Difference",
@@ -98,4 +99,4 @@ def gradient_of(op: Op, arity: int, mode: ModeLike) -> Callable[..., tuple[float
 
 def second_order(op: Op, point: Point, outer: ModeLike, inner: ModeLike) -> Matrix:
     """The op's Hessian, `rows[i][j]` = d/dx_j (d op/dx_i): `outer` mode over `inner`."""
-    return jacobian(gradient_of(op, len(point), inner), mode=outer)(*point)
+    return jacobian_rows(gradient_of(op, len(point), inner), point, outer)
