@@ -1,6 +1,7 @@
 """The built-in op catalogue, grouped by family. Importing it registers every op."""
 
 from rulegrad.ops.arithmetic import abs, add, div, maximum, minimum, mul, neg, relu, sub
+from rulegrad.ops.control import stop_gradient
 from rulegrad.ops.exponential import exp, expm1, log, log1p, log2, log10, pow, sigmoid, sqrt
 from rulegrad.ops.hyperbolic import acosh, asinh, atanh, cosh, sinh, tanh
 from rulegrad.ops.reductions import dot, sum
@@ -11,5 +12,5 @@ __all__ = [
     "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh",
     "div", "dot", "erf", "erfc", "exp", "expm1", "hypot", "log", "log1p", "log2", "log10",
     "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sin", "sinh", "sqrt",
-    "sub", "sum", "tan", "tanh",
+    "stop_gradient", "sub", "sum", "tan", "tanh",
 ]  # fmt: skip

@@ -203,7 +203,7 @@ def test_transform_argument_errors() -> None:
         rg.derivative(rg.sin, order=-1)
     _, pullback = rg.vjp(lambda x: [x, 2 * x], 1.0)
     with pytest.raises(rg.ArgumentError, match="cotangent must be a list of 2 entries"):
-        pullback(1.0)  # type: ignore[arg-type]
+        pullback(1.0)
 
 
 def test_malformed_rules() -> None:
