@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Generic, NoReturn, ParamSpec, TypeVar, final
+from typing import Any, Generic, NoReturn, ParamSpec, final
+
+from typing_extensions import TypeVar
 
 from rulegrad.compiler._boundary import (
     Flat,
@@ -39,11 +41,12 @@ from rulegrad.transforms.tree import tree_leaves
 __all__ = ["Compiled", "OpCode", "compile"]
 
 P = ParamSpec("P")
+R = TypeVar("R", default=float)  # what f returns: a number, or a container of numbers
 _R = TypeVar("_R")  # what one kind of generated function returns
 
 
 @final
-class Compiled(Generic[P]):
+class Compiled(Generic[P, R]):
     """`f` compiled by `rg.compile`: the same function, and its derivatives, as fast code.
 
     `grad` and `value_and_grad` differentiate with respect to every positional argument
@@ -57,22 +60,22 @@ class Compiled(Generic[P]):
 
     __slots__ = ("_f", "_gradients", "_jvps", "_traces", "_values", "f", "max_ops")
 
-    def __init__(self, f: Callable[P, float], max_ops: int = MAX_OPS) -> None:
+    def __init__(self, f: Callable[P, R], max_ops: int = MAX_OPS) -> None:
         if not callable(f):
             raise ArgumentError(f"rg.compile needs a function, not {type(f).__name__}")
         if type(max_ops) is not int or max_ops < 1:
             raise ArgumentError(f"rg.compile: max_ops must be a positive int, got {max_ops!r}")
         self.f = f
         self.max_ops = max_ops
-        self._f: Callable[..., float] = f
+        self._f: Callable[..., R] = f
         # Keyed by the argument count for positional numbers, else by the arguments'
         # structures (see _boundary.py).
         self._traces: dict[Key, Shape] = {}
-        self._values: dict[Key, Callable[..., float]] = {}
-        self._gradients: dict[Key, Callable[..., tuple[float, tuple[float, ...]]]] = {}
-        self._jvps: dict[Key, Callable[..., tuple[float, float]]] = {}
+        self._values: dict[Key, Callable[..., Any]] = {}
+        self._gradients: dict[Key, Callable[..., Any]] = {}
+        self._jvps: dict[Key, Callable[..., Any]] = {}
 
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> float:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """f(*args), computed by the compiled code; containers in and out as f has them."""
         flat = self._flatten(args, kwargs, "argument")
         if flat is None:
@@ -80,12 +83,13 @@ class Compiled(Generic[P]):
         primals = flat.leaves
         run = self._values.get(flat.key) or self._build(self._values, "value", flat)
         try:
-            return run(*primals)
+            result: R = run(*primals)
+            return result
         except Exception:  # the dynamic run below raises the precise error
             pass
         return self._dynamic_value(flat)
 
-    def value_and_grad(self, *args: P.args, **kwargs: P.kwargs) -> tuple[float, tuple[float, ...]]:
+    def value_and_grad(self, *args: P.args, **kwargs: P.kwargs) -> tuple[R, tuple[Any, ...]]:
         """(f(*args), the gradient with respect to every argument), in one reverse sweep.
 
         The gradient is a tuple with one entry per argument, shaped like it.
@@ -110,7 +114,7 @@ class Compiled(Generic[P]):
             pass
         return self._dynamic_gradient(args if flat.treedefs is not None else primals)
 
-    def grad(self, *args: P.args, **kwargs: P.kwargs) -> tuple[float, ...]:
+    def grad(self, *args: P.args, **kwargs: P.kwargs) -> tuple[Any, ...]:
         """The gradient with respect to every argument, one entry each, shaped like it.
 
         >>> import rulegrad as rg
@@ -119,7 +123,7 @@ class Compiled(Generic[P]):
         """
         return self.value_and_grad(*args, **kwargs)[1]
 
-    def jvp(self, primals: Sequence[float], tangents: Sequence[float]) -> tuple[float, float]:
+    def jvp(self, primals: Sequence[object], tangents: Sequence[object]) -> tuple[R, R]:
         """Forward mode: (f(*primals), the derivative of f along `tangents`), as `rg.jvp`.
 
         >>> import rulegrad as rg
@@ -138,16 +142,16 @@ class Compiled(Generic[P]):
             )
         xs = self._flatten(tuple(primals), {}, "primal")
         if xs is None:
-            return jvp(self._f, primals, tangents)
+            return self._dynamic_jvp(primals, tangents)
         if xs.treedefs is None:
             found = self._flatten(tuple(tangents), {}, "tangent")
             if found is None or found.treedefs is not None:
-                return jvp(self._f, primals, tangents)
+                return self._dynamic_jvp(primals, tangents)
             ts = found.leaves
         else:
             ts = tuple(flatten_tangents(xs.treedefs, tangents, self._origin()))
             if any(isinstance(t, Node) for t in ts):
-                return jvp(self._f, primals, tangents)
+                return self._dynamic_jvp(primals, tangents)
         run = self._jvps.get(xs.key) or self._build(self._jvps, "jvp", xs)
         try:
             out, tangent = run(*xs.leaves, *ts)
@@ -156,11 +160,9 @@ class Compiled(Generic[P]):
                 return out, tangent
         except Exception:
             pass
-        return jvp(
-            self._f,
-            primals if xs.treedefs is not None else xs.leaves,
-            tangents if xs.treedefs is not None else ts,
-        )
+        if xs.treedefs is None:
+            return self._dynamic_jvp(xs.leaves, ts)
+        return self._dynamic_jvp(primals, tangents)
 
     def source(self, n_args: int, kind: Kind = "value_and_grad") -> str:
         """The Python the compiled code runs for `n_args` arguments, to read.
@@ -247,7 +249,7 @@ class Compiled(Generic[P]):
         table[flat.key] = function
         return function
 
-    def _dynamic_value(self, flat: Flat) -> float:
+    def _dynamic_value(self, flat: Flat) -> R:
         # Through nodes, so that `x / y` in f raises rulegrad's error, as it does under rg.grad.
         primals = flat.leaves if flat.treedefs is None else flat.shape_gradient(flat.leaves)
         every = tuple(range(len(primals)))
@@ -256,9 +258,12 @@ class Compiled(Generic[P]):
         leaves, structure = flat_output(out, "rg.compile")
         return structure.unflatten([lower(leaf, tag) for leaf in leaves])  # type: ignore[no-any-return]
 
-    def _dynamic_gradient(self, args: tuple[object, ...]) -> tuple[float, tuple[float, ...]]:
+    def _dynamic_jvp(self, primals: Sequence[object], tangents: Sequence[object]) -> tuple[R, R]:
+        return jvp(self._f, tuple(primals), tuple(tangents))
+
+    def _dynamic_gradient(self, args: tuple[object, ...]) -> tuple[R, tuple[Any, ...]]:
         every = tuple(range(len(args)))
-        return value_and_grad(self._f, argnums=every)(*args)
+        return value_and_grad(self._f, argnums=every)(*args)  # type: ignore[arg-type, return-value]
 
 
 def _dynamic_only(*args: float) -> NoReturn:
@@ -283,8 +288,8 @@ def _check_signature(f: Callable[..., object], n_args: int, origin: str) -> None
 
 
 def compile(  # shadows the builtin inside this module only
-    f: Callable[P, float], *, max_ops: int = MAX_OPS
-) -> Compiled[P]:
+    f: Callable[P, R], *, max_ops: int = MAX_OPS
+) -> Compiled[P, R]:
     """Compile `f` to straight-line Python: same numbers, much less time per call.
 
     `f` is traced once per argument count, with placeholders for its arguments, so what

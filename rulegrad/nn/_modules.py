@@ -20,7 +20,7 @@ from typing import TypeAlias, cast
 
 from rulegrad.kernel import ArgumentError, Node, Value
 from rulegrad.nn._checks import SettingError, ShapeError, check_size
-from rulegrad.ops import dot
+from rulegrad.ops import dot, relu
 
 __all__ = ["MLP", "Inputs", "Layer", "Module", "Neuron", "functional_call"]
 
@@ -117,7 +117,7 @@ class Neuron(Module):
     def _functional(self, params: Mapping[str, float], prefix: str, x: Inputs) -> list[Value]:
         w = [params[f"{prefix}w.{k}"] for k in range(len(self.w))]
         act = dot([*w, params[f"{prefix}b"]], [*_as_list(x, len(self.w), "Neuron"), 1.0])
-        return [act.relu() if self.nonlin else act]
+        return [relu(act) if self.nonlin else act]
 
     def __repr__(self) -> str:
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"

@@ -29,6 +29,7 @@ from rulegrad.kernel import (
     Node,
     Op,
     RuleError,
+    RulegradError,
     Scalar,
     Tag,
     Value,
@@ -238,11 +239,24 @@ class _Call:
 
     # -- custom_jvp rules -----------------------------------------------------------------
 
+    def call_rule(self, role: str, rule: Callable[..., Any], *args: object) -> Any:
+        """A user rule's result; its failures are RuleErrors naming it (a ValueError in a
+        rule is a broken rule, not a point outside the function's domain)."""
+        try:
+            return rule(*args)
+        except RulegradError:
+            raise
+        except Exception as error:
+            raise RuleError(
+                self.name, f"its {role} raised {type(error).__name__}: {error}"
+            ) from error
+
     def _rule_tangents(self, primals: Sequence[Scalar], tangents: Sequence[Scalar]) -> list[Any]:
         rule = self.fn.jvp_rule()
         primal_args = self.rebuild(primals)
         tangent_args = self.rebuild(tangents, fill=0.0)
-        result = rule(*self.nondiff, tuple(primal_args), tuple(tangent_args))
+        result = self.call_rule("jvp rule", rule, *self.nondiff, tuple(primal_args),
+                                tuple(tangent_args))  # fmt: skip
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise RuleError(self.name, "its jvp rule must return a pair (out, tangent_out)")
         found = flatten_like(result[1], self.structure, "tangent_out", f"{self.name}'s jvp rule")
@@ -297,7 +311,8 @@ class _Call:
             residuals = result[1]
         ct_leaves: list[Any] = [0.0] * self.structure.num_leaves
         ct_leaves[self.floats[position]] = cotangent
-        result = bwd(*self.nondiff, residuals, self.structure.unflatten(ct_leaves))
+        cotangents = self.structure.unflatten(ct_leaves)
+        result = self.call_rule("bwd", bwd, *self.nondiff, residuals, cotangents)
         if not isinstance(result, (tuple, list)) or len(result) != len(self.positions):
             raise RuleError(
                 self.name,

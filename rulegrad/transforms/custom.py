@@ -34,14 +34,23 @@ def _nondiff(nondiff_argnums: object, origin: str) -> tuple[int, ...]:
     return tuple(sorted(nums))
 
 
-def _positional(fun: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, Any],
-                origin: str) -> tuple[object, ...]:  # fmt: skip
-    """`args` and `kwargs` as positional arguments, as JAX resolves them."""
-    if not kwargs:
+def _signature(fun: Callable[..., object]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
+
+
+def _positional(signature: inspect.Signature | None, args: tuple[object, ...],
+                kwargs: dict[str, Any], origin: str) -> tuple[object, ...]:  # fmt: skip
+    """`args` and `kwargs` as positional arguments, defaults filled in, as JAX resolves them."""
+    if signature is None:
+        if kwargs:
+            raise ArgumentError(f"{origin}: cannot read its signature to place keyword arguments")
         return args
     try:
-        bound = inspect.signature(fun).bind(*args, **kwargs)
-    except (TypeError, ValueError) as error:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as error:
         raise ArgumentError(f"{origin}: {error}") from None
     bound.apply_defaults()
     if bound.kwargs:
@@ -59,10 +68,12 @@ class _Custom(CustomFunction, Generic[P, R]):
             raise ArgumentError(f"{origin} needs a function, not {type(fun).__name__}")
         self.fun = fun
         self.nondiff_argnums = _nondiff(nondiff_argnums, origin)
+        self._signature = _signature(fun)
         functools.update_wrapper(self, fun)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        positional = _positional(self.fun, args, kwargs, f"{self.kind} {self.op_name()!r}")
+        where = f"{self.kind} {self.op_name()!r}"
+        positional = _positional(self._signature, args, kwargs, where)
         return call_custom(self, positional)  # type: ignore[return-value]
 
     def __repr__(self) -> str:

@@ -12,7 +12,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import Any, Concatenate, Literal, ParamSpec, TypeAlias, TypeVar, overload
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
 from rulegrad.kernel import ArgumentError, ModeError, Tag
 from rulegrad.transforms._tracing import (
@@ -31,13 +31,16 @@ from rulegrad.transforms._tracing import (
 from rulegrad.transforms.tree import TreeDef, flatten_like
 
 __all__ = [
-    "T0",
-    "T1",
     "A",
+    "A_co",
+    "GradientAndAuxOf",
+    "GradientOf",
     "Mode",
     "ModeLike",
     "P",
     "R",
+    "ValueAndGradientOf",
+    "ValueAuxAndGradientOf",
     "check_function",
     "check_has_aux",
     "flat_gradient",
@@ -53,8 +56,7 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")  # what f returns
 A = TypeVar("A")  # f's auxiliary output, with has_aux=True
-T0 = TypeVar("T0")  # the type of f's first argument: its gradient has the same structure
-T1 = TypeVar("T1")  # the type of f's second argument
+A_co = TypeVar("A_co", covariant=True)
 
 
 class Mode(str, Enum):
@@ -182,33 +184,56 @@ def _transform(
     return normalize_mode(mode), check_has_aux(has_aux, origin)
 
 
-# The overloads type the gradient as the differentiated argument: a `dict[str, list[float]]`
-# in, the same out. Python's types cannot pick the type of argument n for any n, so argnums
-# 0, 1 and (0, 1) are exact and other argnums give `Any` (see the README).
+# Typing. The gradient of the first argument (argnums=0, the default) is typed as that
+# argument: a `dict[str, list[float]]` in, the same out. The transformed function is a
+# Protocol whose `__call__` takes the first argument's type from the call itself, so an
+# unannotated lambda still gives a float for a float. Other argnums keep float types: a
+# container there is typed as a float (see the README for what types cannot say).
+_T = TypeVar("_T")
+
+
+class GradientOf(Protocol[P]):
+    """What `rg.grad(f)` returns: the gradient with respect to the first argument."""
+
+    __name__: str
+
+    def __call__(self, x: _T, /, *args: P.args, **kwargs: P.kwargs) -> _T: ...
+
+
+class GradientAndAuxOf(Protocol[P, A_co]):
+    """What `rg.grad(f, has_aux=True)` returns: `(gradient, aux)`."""
+
+    __name__: str
+
+    def __call__(self, x: _T, /, *args: P.args, **kwargs: P.kwargs) -> tuple[_T, A_co]: ...
+
+
+class ValueAndGradientOf(Protocol[P]):
+    """What `rg.value_and_grad(f)` returns: `(value, gradient)`."""
+
+    __name__: str
+
+    def __call__(self, x: _T, /, *args: P.args, **kwargs: P.kwargs) -> tuple[float, _T]: ...
+
+
+class ValueAuxAndGradientOf(Protocol[P, A_co]):
+    """What `rg.value_and_grad(f, has_aux=True)` returns: `((value, aux), gradient)`."""
+
+    __name__: str
+
+    def __call__(
+        self, x: _T, /, *args: P.args, **kwargs: P.kwargs
+    ) -> tuple[tuple[float, A_co], _T]: ...
+
+
 @overload
 def value_and_grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, P], float],
+    f: Callable[Concatenate[Any, P], float],
     argnums: Literal[0] = 0,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[Concatenate[T0, P], tuple[float, T0]]: ...
-@overload
-def value_and_grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, T1, P], float],
-    argnums: Literal[1],
-    *,
-    mode: ModeLike = "reverse",
-    has_aux: Literal[False] = False,
-) -> Callable[Concatenate[T0, T1, P], tuple[float, T1]]: ...
-@overload
-def value_and_grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, T1, P], float],
-    argnums: tuple[Literal[0], Literal[1]],
-    *,
-    mode: ModeLike = "reverse",
-    has_aux: Literal[False] = False,
-) -> Callable[Concatenate[T0, T1, P], tuple[float, tuple[T0, T1]]]: ...
+) -> ValueAndGradientOf[P]: ...
 @overload
 def value_and_grad(
     f: Callable[P, float],
@@ -216,7 +241,7 @@ def value_and_grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, tuple[float, Any]]: ...
+) -> Callable[P, tuple[float, float]]: ...
 @overload
 def value_and_grad(
     f: Callable[P, float],
@@ -224,23 +249,31 @@ def value_and_grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, tuple[float, tuple[Any, ...]]]: ...
+) -> Callable[P, tuple[float, tuple[float, ...]]]: ...
 @overload
 def value_and_grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, P], tuple[float, A]],
+    f: Callable[Concatenate[Any, P], tuple[float, A]],
     argnums: Literal[0] = 0,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[Concatenate[T0, P], tuple[tuple[float, A], T0]]: ...
+) -> ValueAuxAndGradientOf[P, A]: ...
 @overload
 def value_and_grad(
     f: Callable[P, tuple[float, A]],
-    argnums: int | tuple[int, ...],
+    argnums: int,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[P, tuple[tuple[float, A], Any]]: ...
+) -> Callable[P, tuple[tuple[float, A], float]]: ...
+@overload
+def value_and_grad(
+    f: Callable[P, tuple[float, A]],
+    argnums: tuple[int, ...],
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> Callable[P, tuple[tuple[float, A], tuple[float, ...]]]: ...
 
 
 def value_and_grad(
@@ -273,28 +306,12 @@ def value_and_grad(
 
 @overload
 def grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, P], float],
+    f: Callable[Concatenate[Any, P], float],
     argnums: Literal[0] = 0,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[Concatenate[T0, P], T0]: ...
-@overload
-def grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, T1, P], float],
-    argnums: Literal[1],
-    *,
-    mode: ModeLike = "reverse",
-    has_aux: Literal[False] = False,
-) -> Callable[Concatenate[T0, T1, P], T1]: ...
-@overload
-def grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, T1, P], float],
-    argnums: tuple[Literal[0], Literal[1]],
-    *,
-    mode: ModeLike = "reverse",
-    has_aux: Literal[False] = False,
-) -> Callable[Concatenate[T0, T1, P], tuple[T0, T1]]: ...
+) -> GradientOf[P]: ...
 @overload
 def grad(
     f: Callable[P, float],
@@ -302,7 +319,7 @@ def grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, Any]: ...
+) -> Callable[P, float]: ...
 @overload
 def grad(
     f: Callable[P, float],
@@ -310,23 +327,31 @@ def grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, tuple[Any, ...]]: ...
+) -> Callable[P, tuple[float, ...]]: ...
 @overload
 def grad(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[T0, P], tuple[float, A]],
+    f: Callable[Concatenate[Any, P], tuple[float, A]],
     argnums: Literal[0] = 0,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[Concatenate[T0, P], tuple[T0, A]]: ...
+) -> GradientAndAuxOf[P, A]: ...
 @overload
 def grad(
     f: Callable[P, tuple[float, A]],
-    argnums: int | tuple[int, ...],
+    argnums: int,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[P, tuple[Any, A]]: ...
+) -> Callable[P, tuple[float, A]]: ...
+@overload
+def grad(
+    f: Callable[P, tuple[float, A]],
+    argnums: tuple[int, ...],
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> Callable[P, tuple[tuple[float, ...], A]]: ...
 
 
 def grad(
@@ -446,14 +471,12 @@ def jvp(
     return (value, tangent, lower_tree(aux, tag)) if aux_wanted else (value, tangent)
 
 
+# The pullback returns a tuple shaped like the primals; Python's types cannot spell that
+# from P, so its entries are `Any`.
 @overload
 def vjp(  # type: ignore[overload-overlap]
     f: Callable[..., tuple[R, A]], *primals: object, has_aux: Literal[True], **kwargs: object
 ) -> tuple[R, Callable[[R], tuple[Any, ...]], A]: ...
-@overload
-def vjp(  # type: ignore[overload-overlap]
-    f: Callable[P, float], *primals: P.args, **kwargs: P.kwargs
-) -> tuple[float, Callable[[float], tuple[float, ...]]]: ...
 @overload
 def vjp(
     f: Callable[P, R], *primals: P.args, **kwargs: P.kwargs

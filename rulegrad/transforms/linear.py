@@ -8,7 +8,7 @@ function that pushes tangents through the recorded partials: forward mode withou
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final, TypeVar, final
+from typing import Any, Final, TypeVar, final, overload
 
 from rulegrad.kernel import (
     ArgumentError,
@@ -41,7 +41,6 @@ from rulegrad.transforms.tree import TreeDef
 
 __all__ = ["hvp", "linearize"]
 
-_T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
@@ -54,9 +53,19 @@ def _primals(given: object, origin: str) -> tuple[object, ...]:
     return tuple(given)
 
 
+@overload
 def hvp(
-    f: Callable[..., float], primals: Sequence[_T], tangents: Sequence[_T]
-) -> tuple[tuple[_T, ...], tuple[_T, ...]]:
+    f: Callable[..., float], primals: Sequence[float], tangents: Sequence[float]
+) -> tuple[tuple[float, ...], tuple[float, ...]]: ...
+@overload
+def hvp(
+    f: Callable[..., float], primals: tuple[object, ...], tangents: tuple[object, ...]
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]: ...
+
+
+def hvp(
+    f: Callable[..., float], primals: Sequence[object], tangents: Sequence[object]
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """`(gradient, Hessian times tangents)` of scalar `f` at `primals`, in one pass.
 
     `primals` holds one entry per argument of `f` (numbers or containers of them), and
@@ -81,7 +90,7 @@ def hvp(
     pairs = [split_dual(g, tag) for g in gradient]
     grads = tuple(args.parts([primal for primal, _ in pairs]))
     products = tuple(args.parts([tangent for _, tangent in pairs]))
-    return grads, products  # type: ignore[return-value]
+    return grads, products
 
 
 def linearize(f: Callable[..., _R], *primals: object) -> tuple[_R, Callable[..., _R]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from typing import Any, Concatenate, Literal, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, Protocol, TypeAlias, overload
 
 from rulegrad.kernel import ArgumentError, new_tag
 from rulegrad.modes.forward import FORWARD, make_dual
@@ -21,6 +21,7 @@ from rulegrad.transforms._tracing import (
 )
 from rulegrad.transforms.gradients import (
     A,
+    A_co,
     Mode,
     ModeLike,
     P,
@@ -33,9 +34,19 @@ from rulegrad.transforms.gradients import (
 )
 from rulegrad.transforms.tree import TreeDef
 
-__all__ = ["derivative", "hessian", "hessian_rows", "jacobian", "jacobian_rows"]
+__all__ = [
+    "MatrixAndAuxOf",
+    "MatrixOf",
+    "derivative",
+    "hessian",
+    "hessian_rows",
+    "jacobian",
+    "jacobian_rows",
+]
 
 Matrix = list[list[float]]
+# Outputs that are containers other than a flat sequence of numbers.
+_Nested: TypeAlias = "Mapping[Any, Any] | Sequence[Sequence[Any] | Mapping[Any, Any]] | None"
 
 
 def _check_argnums(argnums: object, origin: str) -> None:
@@ -102,17 +113,41 @@ def _shape_jacobian(args: Args, rows: Matrix, treedef: TreeDef) -> object:
     return treedef.unflatten([args.structure(row) for row in rows])
 
 
+class MatrixOf(Protocol[P]):
+    """What `rg.jacobian(f)` and `rg.hessian(f)` return: rows of floats when every positional
+    argument is a number, else a nested structure (typed `Any`: Python's types cannot
+    spell it)."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, *args: float, **kwargs: Any) -> list[list[float]]: ...
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Any: ...
+
+
+class MatrixAndAuxOf(Protocol[P, A_co]):
+    """What `rg.jacobian(f, has_aux=True)` and `rg.hessian(f, has_aux=True)` return."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, *args: float, **kwargs: Any) -> tuple[list[list[float]], A_co]: ...
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> tuple[Any, A_co]: ...
+
+
 @overload
-def jacobian(  # type: ignore[overload-overlap]
-    f: Callable[Concatenate[float, P], float | Sequence[float]],
+def jacobian(
+    f: Callable[P, float | Sequence[float]],
     argnums: int | tuple[int, ...] | None = None,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[Concatenate[float, P], list[list[float]]]: ...
+) -> MatrixOf[P]: ...
 @overload
 def jacobian(
-    f: Callable[P, object],
+    f: Callable[P, _Nested],
     argnums: int | tuple[int, ...] | None = None,
     *,
     mode: ModeLike = "reverse",
@@ -120,7 +155,15 @@ def jacobian(
 ) -> Callable[P, Any]: ...
 @overload
 def jacobian(
-    f: Callable[P, tuple[object, A]],
+    f: Callable[P, tuple[float | Sequence[float], A]],
+    argnums: int | tuple[int, ...] | None = None,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> MatrixAndAuxOf[P, A]: ...
+@overload
+def jacobian(
+    f: Callable[P, tuple[_Nested, A]],
     argnums: int | tuple[int, ...] | None = None,
     *,
     mode: ModeLike = "reverse",
@@ -210,20 +253,12 @@ def _flat_hessian(args: Args, mode: Mode, has_aux: bool) -> tuple[Matrix, object
 
 @overload
 def hessian(
-    f: Callable[Concatenate[float, P], float],
-    argnums: int | tuple[int, ...] | None = None,
-    *,
-    mode: ModeLike = "reverse",
-    has_aux: Literal[False] = False,
-) -> Callable[Concatenate[float, P], list[list[float]]]: ...
-@overload
-def hessian(
     f: Callable[P, float],
     argnums: int | tuple[int, ...] | None = None,
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, Any]: ...
+) -> MatrixOf[P]: ...
 @overload
 def hessian(
     f: Callable[P, tuple[float, A]],
@@ -231,7 +266,7 @@ def hessian(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[P, tuple[Any, A]]: ...
+) -> MatrixAndAuxOf[P, A]: ...
 
 
 def hessian(

@@ -42,13 +42,16 @@ _Key: TypeAlias = Callable[[Any, int], str]
 class _Kind:
     """How one container type comes apart and goes back together."""
 
-    __slots__ = ("flatten", "key", "name", "unflatten")
+    __slots__ = ("flatten", "key", "name", "namedtuple", "unflatten")
 
-    def __init__(self, name: str, flatten: Flatten, unflatten: Unflatten, key: _Key) -> None:
+    def __init__(
+        self, name: str, flatten: Flatten, unflatten: Unflatten, key: _Key, namedtuple: bool = False
+    ) -> None:
         self.name = name
         self.flatten = flatten
         self.unflatten = unflatten
         self.key = key
+        self.namedtuple = namedtuple
 
     def __repr__(self) -> str:
         return f"<container {self.name}>"
@@ -138,6 +141,7 @@ def _namedtuple_kind(cls: type) -> _Kind:
         lambda x: (x, None),
         lambda aux, children: cls(*children),
         lambda aux, i: f".{fields[i]}",
+        namedtuple=True,
     )
 
 
@@ -259,14 +263,10 @@ class TreeDef:
 
     @property
     def is_flat_sequence(self) -> bool:
-        """True for a plain list or tuple of leaves (no NamedTuple, no nesting)."""
+        """True for a list, tuple or NamedTuple of leaves (no nesting)."""
         head = self._nodes[0][0]
-        return (
-            head is not None
-            and head.name in ("list", "tuple")
-            and head in _KINDS_OF_SEQUENCES
-            and all(kind is None for kind, _, _ in self._nodes[1:])
-        )
+        is_sequence = head in _KINDS_OF_SEQUENCES or (head is not None and head.namedtuple)
+        return is_sequence and all(kind is None for kind, _, _ in self._nodes[1:])
 
     def kinds(self) -> list[str]:
         """The name of each node's kind in pre-order ("leaf", "list", "dict", ...)."""
