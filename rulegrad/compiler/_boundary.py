@@ -44,13 +44,17 @@ Key: TypeAlias = "int | tuple[TreeDef, ...]"
 
 
 @final
-@dataclass(frozen=True)
 class Flat:
     """A call's arguments as positional floats, and what to trace them as."""
 
-    key: Key
-    leaves: tuple[float, ...]
-    treedefs: tuple[TreeDef, ...] | None  # None: the arguments are numbers themselves
+    __slots__ = ("key", "leaves", "treedefs")
+
+    def __init__(
+        self, key: Key, leaves: tuple[float, ...], treedefs: tuple[TreeDef, ...] | None
+    ) -> None:
+        self.key = key
+        self.leaves = leaves
+        self.treedefs = treedefs  # None: the arguments are numbers themselves
 
     def shape_gradient(self, gradient: Sequence[float]) -> tuple[Any, ...]:
         """A gradient over the leaves as one structure per argument."""

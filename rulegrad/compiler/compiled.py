@@ -77,6 +77,14 @@ class Compiled(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """f(*args), computed by the compiled code; containers in and out as f has them."""
+        if not kwargs:  # the fast path: positional floats, code already built
+            run = self._values.get(len(args))
+            if run is not None and all(type(arg) is float for arg in args):
+                try:
+                    out: R = run(*args)
+                    return out
+                except Exception:
+                    pass
         flat = self._flatten(args, kwargs, "argument")
         if flat is None:
             return self._f(*args)
@@ -100,6 +108,16 @@ class Compiled(Generic[P, R]):
         >>> rg.compile(lambda p: p["w"] * p["b"]).value_and_grad({"w": 2.0, "b": 3.0})
         (6.0, ({'w': 3.0, 'b': 2.0},))
         """
+        if not kwargs:  # the fast path: positional floats, code already built
+            run = self._gradients.get(len(args))
+            if run is not None and all(type(arg) is float for arg in args):
+                try:
+                    out, gradient = run(*args)
+                    total = sum(gradient, out)
+                    if total - total == 0.0:
+                        return out, gradient
+                except Exception:
+                    pass
         flat = self._flatten(args, kwargs, "argument")
         if flat is None:
             return self._dynamic_gradient(args)

@@ -101,7 +101,9 @@ class Args:
     a tuple of them.
     """
 
-    __slots__ = ("args", "f", "kwargs", "leaves", "nums", "origin", "single", "treedefs")
+    __slots__ = (
+        "args", "f", "flat", "kwargs", "leaves", "nums", "origin", "single", "treedefs",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -120,6 +122,7 @@ class Args:
         self.origin = origin
         self.leaves: list[float] = []
         self.treedefs: list[TreeDef] = []
+        self.flat = True  # every differentiated argument a bare number: one leaf each
         for i in nums:
             x = args[i]
             if type(x) is float or type(x) is Value or type(x) is Dual:
@@ -129,7 +132,9 @@ class Args:
             found, treedef = tree_flatten(x)
             if treedef.is_leaf:
                 self.leaves.append(differentiated(x, f"{origin}: {argument_name(f, i)}"))
+                treedef = LEAF
             else:
+                self.flat = False
                 root = argument_name(f, i)
                 self.leaves.extend(numeric_leaves(found, treedef, root, origin))
             self.treedefs.append(treedef)
@@ -137,25 +142,24 @@ class Args:
     @property
     def all_scalars(self) -> bool:
         """Whether every differentiated argument is a bare number (no container)."""
-        return all(treedef is LEAF or treedef.is_leaf for treedef in self.treedefs)
+        return self.flat
 
     def parts(self, values: Sequence[object]) -> list[object]:
         """`values`, one per leaf, shaped like each differentiated argument in turn."""
+        if self.flat:
+            return list(values)
         parts: list[object] = []
         start = 0
         for treedef in self.treedefs:
             count = treedef.num_leaves
-            if treedef is LEAF:
-                parts.append(values[start])
-            else:
-                parts.append(treedef.unflatten(values[start : start + count]))
+            parts.append(treedef.unflatten(list(values[start : start + count])))
             start += count
         return parts
 
     def call(self, leaves: Sequence[object]) -> object:
         """`f` with the differentiated arguments rebuilt from `leaves`."""
         call_args = list(self.args)
-        for i, part in zip(self.nums, self.parts(leaves), strict=True):
+        for i, part in zip(self.nums, leaves if self.flat else self.parts(leaves), strict=True):
             call_args[i] = part
         return self.f(*call_args, **self.kwargs)
 
@@ -220,7 +224,7 @@ def lower(x: object, tag: Tag) -> object:
 
 def lower_tree(x: object, tag: Tag) -> object:
     """`x` with every node of `tag` among its leaves lowered (an auxiliary output)."""
-    if type(x) is float:
+    if x is None or type(x) is float:
         return x
     return tree_map(lambda leaf: lower(leaf, tag), x)
 

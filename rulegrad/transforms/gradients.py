@@ -406,6 +406,8 @@ def tangent_leaves(args: Args, tangents: object, origin: str) -> list[float]:
             f"{origin}: {len(args.nums)} primals but {len(given)} tangents; "
             "give one tangent per primal"
         )
+    if args.flat and all(type(t) is float for t in given):
+        return list(given)  # type: ignore[arg-type]
     leaves: list[float] = []
     for i, (tangent, treedef) in enumerate(zip(given, args.treedefs, strict=True)):
         root = f"tangents[{i}]"

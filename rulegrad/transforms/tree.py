@@ -207,17 +207,14 @@ class TreeDef:
     (TreeDef({'w': [*, *], 'b': *}), 3)
     """
 
-    __slots__ = ("_hash", "_nodes", "num_leaves")
+    __slots__ = ("_hash", "_nodes", "is_leaf", "num_leaves")
 
     def __init__(self, nodes: tuple[_Node, ...]) -> None:
         self._nodes = nodes
         self.num_leaves = sum(1 for node in nodes if node[0] is None)
         self._hash: int | None = None
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for the structure of a single leaf (a bare number)."""
-        return len(self._nodes) == 1 and self._nodes[0][0] is None
+        # True for the structure of a single leaf (a bare number).
+        self.is_leaf: bool = len(nodes) == 1 and nodes[0][0] is None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TreeDef) and self._nodes == other._nodes
@@ -232,7 +229,9 @@ class TreeDef:
 
     def unflatten(self, leaves: Iterable[object]) -> Any:
         """The structure with `leaves` in place of its own, in `tree_flatten`'s order."""
-        items = list(leaves)
+        items = leaves if type(leaves) is list else list(leaves)
+        if len(items) == 1 and self.is_leaf:
+            return items[0]
         if len(items) != self.num_leaves:
             raise ArgumentError(
                 f"tree_unflatten: the structure {self!r} holds {self.num_leaves} "
@@ -405,6 +404,8 @@ _SEQUENCES: Final = (list, tuple)
 def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]:
     """The leaves of `x`, which must have the structure `treedef` (a list may stand for a
     tuple and the other way round); `ArgumentError` naming the first place it differs."""
+    if treedef.is_leaf and (type(x) is float or _kind_of(x) is None):
+        return [x]
     leaves: list[Any] = []
     stack: list[tuple[object, str]] = [(x, root)]
     for kind, aux, count in treedef._nodes:
