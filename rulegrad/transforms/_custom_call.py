@@ -90,16 +90,16 @@ def call_custom(fn: CustomFunction, args: tuple[object, ...]) -> object:
             f"{fn.kind} {fn.op_name()!r}: nondiff_argnums={nondiff} but it was called with "
             f"{len(args)} argument{'' if len(args) == 1 else 's'}"
         )
-    diff = tuple(a for i, a in enumerate(args) if i not in nondiff)
-    leaves, treedef = tree_flatten(diff)
-    if not any(isinstance(leaf, Node) for leaf in leaves):
-        return fn.fun(*args)
     for i in nondiff:
         if any(isinstance(leaf, Node) for leaf in tree_flatten(args[i])[0]):
             raise ArgumentError(
                 f"{fn.kind} {fn.op_name()!r}: argument {i} is in nondiff_argnums but holds "
                 "a traced number; it would get no derivative. Remove it from nondiff_argnums"
             )
+    diff = tuple(a for i, a in enumerate(args) if i not in nondiff)
+    leaves, treedef = tree_flatten(diff)
+    if not any(isinstance(leaf, Node) for leaf in leaves):
+        return fn.fun(*args)
     return _Call(fn, args, leaves, treedef).outputs()
 
 

@@ -56,7 +56,11 @@ def differentiated(x: object, what: str) -> float:
         try:
             return float(x)
         except OverflowError:
-            raise ArgumentError(f"{what} is too large for a float ({x!r})") from None
+            shown = repr(x)
+            shown = (
+                shown if len(shown) <= 20 else f"{shown[:8]}...{shown[-4:]}, {len(shown)} digits"
+            )
+            raise ArgumentError(f"{what} is too large for a float ({shown})") from None
     shape = f" of {len(x)}" if isinstance(x, (list, tuple, dict)) else ""
     raise ArgumentError(
         f"{what} is differentiated, so it must be a real number (or a container of them), "

@@ -187,8 +187,9 @@ def _transform(
 # Typing. The gradient of the first argument (argnums=0, the default) is typed as that
 # argument: a `dict[str, list[float]]` in, the same out. The transformed function is a
 # Protocol whose `__call__` takes the first argument's type from the call itself, so an
-# unannotated lambda still gives a float for a float. Other argnums keep float types: a
-# container there is typed as a float (see the README for what types cannot say).
+# unannotated lambda still gives a float for a float. Another int argnums gives a float (a
+# container there is typed as a float: Python's types cannot pick argument n of P), and a
+# tuple of argnums a tuple of Any.
 _T = TypeVar("_T")
 
 
@@ -249,7 +250,7 @@ def value_and_grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, tuple[float, tuple[float, ...]]]: ...
+) -> Callable[P, tuple[float, tuple[Any, ...]]]: ...
 @overload
 def value_and_grad(  # type: ignore[overload-overlap]
     f: Callable[Concatenate[Any, P], tuple[float, A]],
@@ -273,7 +274,7 @@ def value_and_grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[P, tuple[tuple[float, A], tuple[float, ...]]]: ...
+) -> Callable[P, tuple[tuple[float, A], tuple[Any, ...]]]: ...
 
 
 def value_and_grad(
@@ -327,7 +328,7 @@ def grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[False] = False,
-) -> Callable[P, tuple[float, ...]]: ...
+) -> Callable[P, tuple[Any, ...]]: ...
 @overload
 def grad(  # type: ignore[overload-overlap]
     f: Callable[Concatenate[Any, P], tuple[float, A]],
@@ -351,7 +352,7 @@ def grad(
     *,
     mode: ModeLike = "reverse",
     has_aux: Literal[True],
-) -> Callable[P, tuple[tuple[float, ...], A]]: ...
+) -> Callable[P, tuple[tuple[Any, ...], A]]: ...
 
 
 def grad(

@@ -39,7 +39,6 @@ def contract_example() -> None:
     both: tuple[float, ...] = rg.grad(f, argnums=(0, 1))(1.0, 2.0)
     v: rg.Value = rg.sin(rg.Value(1.0))  # overloads keep the kind
     assert_type(rg.grad(f)(1.0, 2.0), float)
-    assert_type(rg.grad(f, argnums=(0, 1))(1.0, 2.0), tuple[float, ...])
     assert_type(rg.sin(rg.Value(1.0)), rg.Value)
     check(d, math.sin(2.0))
     assert len(both) == 2
@@ -298,7 +297,6 @@ def transforms_in_every_mode() -> None:
         value, slope = rg.value_and_grad(f, mode=mode)(1.0, 2.0)
         assert_type(rg.value_and_grad(f, mode=mode)(1.0, 2.0), tuple[float, float])
         value2, grads = rg.value_and_grad(f, argnums=(0, 1), mode=mode)(1.0, 2.0)
-        assert_type(grads, tuple[float, ...])
         check(value, f(1.0, 2.0))
         check(slope, dx)
         assert value2 == value and grads == both
