@@ -424,7 +424,8 @@ def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]
         children, got_aux = _children(kind if got is None else got, item)
         if len(children) != count:
             raise ArgumentError(
-                f"{what}: {path} has {len(children)} entries, but {count} were expected"
+                f"{what}: {path} has {len(children)} entr{'y' if len(children) == 1 else 'ies'}"
+                f", but {count} {'was' if count == 1 else 'were'} expected"
             )
         if kind not in _KINDS_OF_SEQUENCES and got_aux != aux:
             raise ArgumentError(f"{what}: {path} has keys {got_aux!r}, but {aux!r} were expected")
