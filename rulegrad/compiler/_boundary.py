@@ -3,8 +3,9 @@ back together on the way out.
 
 The generated code works on positional floats and computes one output. A call with
 containers (or a function returning them) is traced once per structure of its arguments
-as a function of their leaves; each output leaf gets a `Trace` of its own over the same
-tape, and the generated functions for the leaves are run side by side.
+as a function of their leaves, and once more per further output leaf; the generated
+functions for the leaves run side by side. (Code that returns several outputs at once
+would save the repeated forward sweeps: the compiler's business, not the boundary's.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias, final
 
 from rulegrad.compiler._recorder import TRACED, Trace, trace
-from rulegrad.kernel import ArgumentError, Dual, Node, NonScalarOutputError, Value
+from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError, Value
 from rulegrad.kernel.errors import TracingError
 from rulegrad.transforms._custom_call import EXAMPLES
 from rulegrad.transforms._tracing import (
@@ -118,8 +119,9 @@ def _number(x: object, what: str) -> float:
 @final
 @dataclass(frozen=True)
 class Shape:
-    """One traced structure: a trace per output leaf (sharing one tape) and the output's
-    structure. `out` is what f returned while traced, for error messages."""
+    """One traced structure: a trace per output leaf and the output's structure (a
+    structure of no leaves keeps its first trace, for `source`). `out` is what f returned
+    while traced, for error messages."""
 
     traces: tuple[Trace, ...]
     structure: TreeDef
@@ -136,37 +138,50 @@ def trace_shape(
     max_ops: int,
     example: Sequence[float] | None,
 ) -> Shape:
-    """Trace `f` for `key`, with `example` (the numbers of the call being compiled) told to
-    custom functions, which need them to learn what they return."""
+    """Trace `f` for `key`: once per output leaf, each a scalar function of the leaves.
+
+    `example` (the numbers of the call being compiled) is told to custom functions, which
+    run once on real numbers to learn what they return.
+    """
     treedefs = None if isinstance(key, int) else key
     n_leaves = key if isinstance(key, int) else sum(t.num_leaves for t in key)
     seen: list[object] = []
 
-    def flat(*leaves: Value) -> object:
-        known = EXAMPLES.get()
-        if known is not None and example is not None:
-            known.update(zip(leaves, example, strict=True))
-        out = f(*_rebuild(treedefs, leaves))
-        seen.append(out)
-        found, structure = tree_flatten(out)
-        if structure.is_leaf:
-            return out  # the recorder checks it, as for any scalar function
-        for leaf in found:
-            if not is_scalar(leaf) and leaf is not TRACED:
-                flat_output(out, "rg.compile")  # raises, naming the leaf
-        return found[0] if found else 0.0
+    def output(k: int, structure: TreeDef | None) -> Callable[..., object]:
+        def flat(*leaves: Value) -> object:
+            known = EXAMPLES.get()
+            if known is not None and example is not None:
+                known.update(zip(leaves, example, strict=True))
+            out = f(*_rebuild(treedefs, leaves))
+            found, got = tree_flatten(out)
+            if structure is None:  # the first trace learns the structure
+                seen.append(out)
+                if got.is_leaf:
+                    return out  # the recorder checks it, as for any scalar function
+                for leaf in found:
+                    if not is_scalar(leaf) and leaf is not TRACED:
+                        flat_output(out, "rg.compile")  # raises, naming the leaf
+            elif got != structure:
+                raise TracingError(f"f returned {got!r}, then {structure!r}", "the result", "", "")
+            return found[k] if found else 0.0
 
-    token = EXAMPLES.set({} if example is not None else None)
-    try:
-        first = trace(flat, n_leaves, max_ops)
-    finally:
-        EXAMPLES.reset(token)
+        return flat
+
+    def traced(function: Callable[..., object]) -> Trace:
+        token = EXAMPLES.set({} if example is not None else None)
+        try:
+            return trace(function, n_leaves, max_ops)
+        finally:
+            EXAMPLES.reset(token)
+
+    first = traced(output(0, None))
     out = seen[-1]
     leaves, structure = tree_flatten(out)
     if structure.is_leaf:
         return Shape((first,), LEAF, out)
-    traces = [first] + [_trace_of(first, leaf) for leaf in leaves[1:]]
-    return Shape(tuple(traces), structure, out)
+    # One scalar trace per further output leaf: the generated code computes one output.
+    rest = [traced(output(k, structure)) for k in range(1, len(leaves))]
+    return Shape((first, *rest), structure, out)
 
 
 def _rebuild(treedefs: tuple[TreeDef, ...] | None, leaves: Sequence[object]) -> list[object]:
@@ -178,20 +193,6 @@ def _rebuild(treedefs: tuple[TreeDef, ...] | None, leaves: Sequence[object]) -> 
         args.append(treedef.unflatten(leaves[start : start + treedef.num_leaves]))
         start += treedef.num_leaves
     return args
-
-
-def _trace_of(first: Trace, leaf: object) -> Trace:
-    """A trace of the same tape with `leaf` as its output."""
-    if type(leaf) is Value and leaf._tag is first.tag:
-        return Trace(first.tag, first.leaves, first.tape, leaf)
-    if isinstance(leaf, (Value, Dual)) or leaf is TRACED:
-        raise TracingError(
-            f"f returned a {type(leaf).__name__} that was not computed from its arguments",
-            "the result",
-            "",
-            "",
-        )
-    return Trace(first.tag, first.leaves, first.tape, float(leaf))  # type: ignore[arg-type]
 
 
 def require_scalar(shape: Shape) -> None:

@@ -262,7 +262,7 @@ class Compiled(Generic[P, R]):
             if shape.scalar:
                 function = build(shape.traces[0], kind)  # type: ignore[assignment]
             else:
-                each = [build(trace, kind) for trace in shape.traces]
+                each = [build(trace, kind) for trace in shape.traces[: shape.structure.num_leaves]]
                 function = combine(kind, each, shape.structure)
         table[flat.key] = function
         return function

@@ -28,7 +28,7 @@ stop_gradient = UnaryOp(
     jvp=lambda out, primals, tangents: 0.0,
     vjp=lambda out, primals, cotangent: (0.0,),
     source=BUILTIN,
-    code=OpCode("{0}", ("0.0",)),
+    code=OpCode("{0}"),
     doc="""The value of `x`, held constant by every enclosing transform, in every mode.
 
     >>> import rulegrad as rg

@@ -66,10 +66,12 @@ class CustomFunction:
         raise NotImplementedError
 
     def jvp_rule(self) -> Callable[..., Any]:
-        raise MissingRuleError(self.op_name(), "forward", f"{self.kind} {self.op_name()!r}")
+        """The jvp rule of a custom_jvp (`RuleError` if none was set)."""
+        raise NotImplementedError
 
     def bwd_rule(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
-        raise MissingRuleError(self.op_name(), "reverse", f"{self.kind} {self.op_name()!r}")
+        """`(fwd, bwd)` of a custom_vjp (`RuleError` if none were set)."""
+        raise NotImplementedError
 
 
 def _innermost(x: object) -> object:
@@ -352,10 +354,10 @@ def _example(x: object, examples: dict[Value, float]) -> float | None:
     for node in toposort([x], tag):
         if node in examples:
             continue
-        op = node._op
+        op = node.op
         if op is None:
             return None
-        inputs = [examples.get(a) if type(a) is Value else a for a in node._inputs]
+        inputs = [examples.get(a) if type(a) is Value else a for a in node.inputs]
         if any(i is None for i in inputs):
             return None
         try:

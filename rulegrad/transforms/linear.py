@@ -22,7 +22,6 @@ from rulegrad.kernel import (
     new_tag,
     toposort,
 )
-from rulegrad.modes._contraction import add, is_zero, scale
 from rulegrad.modes.forward import FORWARD, make_dual
 from rulegrad.transforms._tracing import (
     Args,
@@ -125,11 +124,11 @@ class _Step:
     __slots__ = ("inputs", "node", "op", "partials", "primals", "problem")
 
     def __init__(self, node: Value, tag: Tag) -> None:
-        op = node._op
+        op = node.op
         assert op is not None  # leaves are not steps
         self.node = node
         self.op: Op = op
-        self.inputs = node._inputs
+        self.inputs = node.inputs
         self.primals: tuple[Scalar, ...] = tuple(
             a.data if type(a) is Value and a._tag is tag else a for a in self.inputs
         )
@@ -156,11 +155,28 @@ class _Step:
         for partial, tangent in zip(self.partials, tangents, strict=True):
             if not is_zero(tangent):
                 checked = op.check_partial(partial, self.primals)
-                total = add(total, scale(checked, tangent))  # type: ignore[arg-type]
+                total = add(total, scale(checked, tangent))
         return total
 
 
 _ZERO: Final = 0.0
+
+
+def is_zero(x: Scalar) -> bool:
+    """True only for a plain 0.0: a node is never known to be zero."""
+    return type(x) is float and x == 0.0
+
+
+def scale(partial: Scalar, direction: Scalar) -> Scalar:
+    """partial * direction, without a node for the common partial 1.0 (as the engines)."""
+    if type(partial) is float and partial == 1.0:
+        return direction
+    return partial * direction  # type: ignore[operator]
+
+
+def add(total: Scalar, term: Scalar) -> Scalar:
+    """total + term, without a node while total is still a plain zero."""
+    return term if type(total) is float and total == 0.0 else total + term  # type: ignore[operator]
 
 
 @final
@@ -181,7 +197,7 @@ class _Linearized:
         self._args = args
         self._tag = tag
         self._nodes = nodes
-        self._steps = [_Step(node, tag) for node in order if node._op is not None]
+        self._steps = [_Step(node, tag) for node in order if node.op is not None]
         self._leaves = leaves
         self._treedef = treedef
         self.__wrapped__ = args.f
