@@ -35,7 +35,8 @@ from rulegrad.kernel import ArgumentError, Node, NonScalarOutputError
 from rulegrad.kernel.errors import TraceSizeError, TracingError
 from rulegrad.kernel.op import OpCode
 from rulegrad.transforms._tracing import Args, flat_output, lower, trace_reverse
-from rulegrad.transforms.gradients import jvp, value_and_grad
+from rulegrad.transforms.directional import jvp
+from rulegrad.transforms.gradients import value_and_grad
 from rulegrad.transforms.tree import tree_leaves
 
 __all__ = ["Compiled", "OpCode", "compile"]

@@ -9,7 +9,8 @@
 
 from rulegrad.transforms.checks import check_grads
 from rulegrad.transforms.custom import custom_jvp, custom_vjp
-from rulegrad.transforms.gradients import Mode, ModeLike, grad, jvp, value_and_grad, vjp
+from rulegrad.transforms.directional import jvp, vjp
+from rulegrad.transforms.gradients import Mode, ModeLike, grad, value_and_grad
 from rulegrad.transforms.linear import hvp, linearize
 from rulegrad.transforms.matrices import derivative, hessian, jacobian
 from rulegrad.transforms.tree import (

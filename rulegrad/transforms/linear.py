@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar, final, overload
 
 from rulegrad.kernel import (
-    ArgumentError,
     MissingRuleError,
     Op,
     Partial,
@@ -30,26 +29,13 @@ from rulegrad.transforms._tracing import (
     split_dual,
     trace_reverse,
 )
-from rulegrad.transforms.gradients import (
-    Mode,
-    check_function,
-    flat_gradient,
-    tangent_leaves,
-)
+from rulegrad.transforms.directional import primals_tuple, tangent_leaves
+from rulegrad.transforms.gradients import Mode, check_function, flat_gradient
 from rulegrad.transforms.tree import TreeDef
 
 __all__ = ["hvp", "linearize"]
 
 _R = TypeVar("_R")
-
-
-def _primals(given: object, origin: str) -> tuple[object, ...]:
-    if not isinstance(given, (tuple, list)):
-        raise ArgumentError(
-            f"{origin}: primals must be a tuple (or list) with one entry per argument of f, "
-            f"not {type(given).__name__}; write primals=(x,) for a function of one argument"
-        )
-    return tuple(given)
 
 
 @overload
@@ -80,7 +66,7 @@ def hvp(
     """
     origin = "rg.hvp"
     check_function(f, origin)
-    given = _primals(primals, origin)
+    given = primals_tuple(primals, "primals", origin)
     args = Args(f, given, {}, tuple(range(len(given))), False, origin)
     directions = tangent_leaves(args, tangents, origin)
     with new_tag(FORWARD, origin) as tag:

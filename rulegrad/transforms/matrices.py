@@ -19,6 +19,7 @@ from rulegrad.transforms._tracing import (
     split_dual,
     trace_reverse,
 )
+from rulegrad.transforms.directional import jvp
 from rulegrad.transforms.gradients import (
     A,
     A_co,
@@ -28,7 +29,6 @@ from rulegrad.transforms.gradients import (
     check_function,
     check_has_aux,
     flat_gradient,
-    jvp,
     normalize_mode,
     positions,
 )
