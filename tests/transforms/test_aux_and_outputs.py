@@ -67,6 +67,19 @@ def test_aux_of_an_inner_transform_is_differentiable_by_an_outer_one() -> None:
         assert rg.grad(rg.grad(inner_aux), mode=mode)(2.0) == 12.0
 
 
+def test_nested_aux_comes_out_as_plain_floats() -> None:
+    def outer(x: float) -> tuple[float, dict[str, float]]:
+        inner = rg.grad(lambda y: (x * y * y, {"xy": x * y}), has_aux=True, mode="forward")
+        slope, aux = inner(2.0)  # aux["xy"] is a node of the outer transform here
+        return slope * x, aux
+
+    for mode in MODES:
+        g, aux = rg.grad(outer, has_aux=True, mode=mode)(3.0)
+        assert g == 24.0 and aux == {"xy": 6.0} and type(aux["xy"]) is float  # d(4 x^2)/dx
+        h, aux2 = rg.hessian(outer, has_aux=True, mode=mode)(3.0)
+        assert h == [[8.0]] and aux2 == aux and no_nodes(aux2)
+
+
 def test_has_aux_needs_a_pair() -> None:
     with pytest.raises(rg.ArgumentError, match=r"has_aux=True, f must return a pair \(out, aux\)"):
         rg.grad(lambda x: x, has_aux=True)(1.0)

@@ -43,6 +43,7 @@ def test_hvp_runs_f_once() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.func's own imports
 def test_hvp_matches_torch_func(torch: Any) -> None:
     def rosen_torch(x: Any) -> Any:
         return (100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2).sum()
