@@ -277,6 +277,8 @@ def flat_output(out: object, origin: str) -> tuple[list[Any], TreeDef]:
     if type(out) is float or type(out) is Value or type(out) is Dual:
         return [out], LEAF
     leaves, treedef = tree_flatten(out)
+    if treedef.is_leaf:
+        scalar_output(out, origin)  # the same words as every transform of a scalar f
     for i, leaf in enumerate(leaves):
         if not is_scalar(leaf):
             path = treedef.paths(_OUT)[i]
