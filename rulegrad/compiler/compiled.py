@@ -78,14 +78,13 @@ class Compiled(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """f(*args), computed by the compiled code; containers in and out as f has them."""
-        if not kwargs:  # the fast path: positional floats, code already built
-            run = self._values.get(len(args))
-            if run is not None and all(type(arg) is float for arg in args):
-                try:
-                    out: R = run(*args)
-                    return out
-                except Exception:
-                    pass
+        run = self._values.get(len(args))
+        if run is not None and not kwargs and _all_floats(args):  # the fast path
+            try:
+                out: R = run(*args)
+                return out
+            except Exception:
+                pass
         flat = self._flatten(args, kwargs, "argument")
         if flat is None:
             return self._f(*args)
@@ -109,16 +108,15 @@ class Compiled(Generic[P, R]):
         >>> rg.compile(lambda p: p["w"] * p["b"]).value_and_grad({"w": 2.0, "b": 3.0})
         (6.0, ({'w': 3.0, 'b': 2.0},))
         """
-        if not kwargs:  # the fast path: positional floats, code already built
-            run = self._gradients.get(len(args))
-            if run is not None and all(type(arg) is float for arg in args):
-                try:
-                    out, gradient = run(*args)
-                    total = sum(gradient, out)
-                    if total - total == 0.0:
-                        return out, gradient
-                except Exception:
-                    pass
+        run = self._gradients.get(len(args))
+        if run is not None and not kwargs and _all_floats(args):  # the fast path
+            try:
+                out, gradient = run(*args)
+                total = sum(gradient, out)
+                if total - total == 0.0:
+                    return out, gradient
+            except Exception:
+                pass
         flat = self._flatten(args, kwargs, "argument")
         if flat is None:
             return self._dynamic_gradient(args)
@@ -283,6 +281,13 @@ class Compiled(Generic[P, R]):
     def _dynamic_gradient(self, args: tuple[object, ...]) -> tuple[R, tuple[Any, ...]]:
         every = tuple(range(len(args)))
         return value_and_grad(self._f, argnums=every)(*args)  # type: ignore[arg-type, return-value]
+
+
+def _all_floats(args: tuple[object, ...]) -> bool:
+    for arg in args:
+        if type(arg) is not float:
+            return False
+    return True
 
 
 def _dynamic_only(*args: float) -> NoReturn:
