@@ -43,3 +43,13 @@ def nested_second(
     """d^2 f / dx_i dx_j with the inner derivative in mode `inner`, the outer in `outer`."""
     first = rg.grad(f, argnums=j, mode=inner)
     return rg.grad(first, argnums=i, mode=outer)(*point)
+
+
+def assert_trees_close(got: object, expected: object, what: str, rtol: float = 1e-12) -> None:
+    """Same structure (container kinds and keys), and leaves equal to `rtol`."""
+    got_leaves, got_structure = rg.tree_flatten(got)
+    expected_leaves, expected_structure = rg.tree_flatten(expected)
+    assert got_structure == expected_structure, f"{what}: {got!r} is shaped unlike {expected!r}"
+    for i, (a, b) in enumerate(zip(got_leaves, expected_leaves, strict=True)):
+        assert type(a) is float, f"{what}: leaf {i} is a {type(a).__name__}, not a float"
+        assert close(a, float(b), rtol=rtol, atol=rtol), f"{what}: leaf {i} is {a!r}, not {b!r}"

@@ -77,3 +77,25 @@ def test_taylor_ode_steps_to_the_closed_form() -> None:
     assert errors[20] < 1e-12
     oscillator = re.search(r"stepped to t = 6\.5 with h = 0\.5 at order 20: error (\S+)", out)
     assert oscillator is not None and float(oscillator.group(1)) < 1e-12
+
+
+def test_implicit_root_matches_the_closed_form() -> None:
+    out = _run_example("implicit_root.py")
+    assert re.search(r"root 0\.8507810593582\d+ after \d Newton steps; closed form 0\.85078", out)
+    gaps = [float(g) for g in re.findall(r"gap(?: to the closed form)? (\S+?)[;\n]", out + "\n")]
+    assert len(gaps) == 4 and all(gap < 1e-12 for gap in gaps)  # 2 gradients, Hessian, compile
+    assert "gradient (reverse): dp -0.265739357167, dq 0.312347523777" in out
+    assert "gradient (forward): dp -0.265739357167, dq 0.312347523777" in out
+    compiled = re.search(r"rg.compile at p=0.5, q=3: root 1.500000000000, gradient gap (\S+)", out)
+    assert compiled is not None and float(compiled.group(1)) < 1e-12
+    assert "check_grads: both modes agree with finite differences to second order" in out
+
+
+def test_functional_nn_trains_over_a_dict_of_parameters() -> None:
+    out = _run_example("functional_nn.py")
+    assert "105 parameters" in out
+    assert "same loss as backward(): True, largest gradient gap 0.0e+00" in out
+    losses = [float(x) for x in re.findall(r"step \d+ loss (\S+)", out)]
+    final = re.search(r"final loss (\S+), accuracy (\d+)%", out)
+    assert final is not None and len(losses) == 3
+    assert float(final.group(1)) < losses[0] / 2 and int(final.group(2)) >= 85

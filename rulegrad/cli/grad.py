@@ -27,6 +27,7 @@ from typing import cast
 import rulegrad as rg
 from rulegrad.cli._common import CliError, Commands, Output
 from rulegrad.cli._expr import CONSTANTS, ExprError, Expression, parse
+from rulegrad.transforms.matrices import hessian_rows
 
 __all__ = ["add_parser", "run"]
 
@@ -163,13 +164,8 @@ def _differentiate(
             value, gradient = rg.value_and_grad(f, argnums, mode=mode)(*values)
         if not with_hessian:
             return value, gradient, None
-        if mode == "reverse" or not values:
-            return value, gradient, rg.hessian(f)(*values)  # forward over reverse
-        first = rg.grad(f, argnums, mode="forward")
-        rows = rg.jacobian(first, mode="forward")(*values)
-        n = len(values)
-        hessian = [[0.5 * (rows[i][j] + rows[j][i]) for j in range(n)] for i in range(n)]
-        return value, gradient, hessian
+        # Forward over `mode`: forward over reverse, or forward over forward.
+        return value, gradient, hessian_rows(f, values, mode)
     except (rg.RulegradError, ArithmeticError, ValueError) as error:
         raise CliError(_one_line(str(error))) from None
 

@@ -260,6 +260,8 @@ class RuleCheckError(RulegradError):
     or `"reverse"` for values and first derivatives, and `"outer/inner"` for second
     derivatives: `"reverse/forward"` is reverse mode over forward mode. `.got` is None
     when the mode raised instead of giving a number; the exception is the `__cause__`.
+    From `rg.check_grads`, `.op_name` is the function's name, `.order` the order of the
+    derivative and `.path` the argument it is taken with respect to (`params['w'][0]`).
 
     >>> error = RuleCheckError("mysin", "reverse/forward", (0.5,), -0.479426, 0.0,
     ...                        what="d/dx (dmysin/dx)", reference="finite differences",
@@ -281,14 +283,21 @@ class RuleCheckError(RulegradError):
         reference: str,
         params: Sequence[str] = (),
         raised: BaseException | None = None,
+        order: int | None = None,
+        path: str = "",
     ) -> None:
         self.op_name = op_name
         self.mode = mode
         self.point = point
         self.expected = expected
         self.got = got
-        outer, _, inner = mode.partition("/")
-        modes = f"{mode} mode ({outer} over {inner})" if inner else f"{mode} mode"
+        self.order = order
+        self.path = path
+        *outers, inner = mode.split("/")
+        over = " over ".join([*outers, inner])
+        modes = f"{mode} mode ({over})" if outers else f"{mode} mode"
+        if order is not None:
+            modes = f"{modes[:-1]}, order {order})" if outers else f"{modes} (order {order})"
         outcome = f"is {got!r}" if got is not None else f"raised {type(raised).__name__}: {raised}"
         super().__init__(
             f"rule check failed for {op_name!r} in {modes} at {format_point(params, point)}: "

@@ -18,7 +18,7 @@ True
 """
 
 from rulegrad.nn._checks import SettingError, ShapeError
-from rulegrad.nn._modules import MLP, Inputs, Layer, Module, Neuron
+from rulegrad.nn._modules import MLP, Inputs, Layer, Module, Neuron, functional_call
 from rulegrad.nn.data import make_moons
 from rulegrad.nn.losses import (
     binary_cross_entropy,
@@ -31,6 +31,6 @@ from rulegrad.nn.optim import SGD, Adam, Optimizer
 
 __all__ = [
     "MLP", "SGD", "Adam", "Inputs", "Layer", "Module", "Neuron", "Optimizer", "SettingError",
-    "ShapeError", "binary_cross_entropy", "binary_cross_entropy_with_logits", "l2_penalty",
-    "make_moons", "mse_loss", "svm_loss",
+    "ShapeError", "binary_cross_entropy", "binary_cross_entropy_with_logits", "functional_call",
+    "l2_penalty", "make_moons", "mse_loss", "svm_loss",
 ]  # fmt: skip

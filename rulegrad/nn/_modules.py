@@ -4,20 +4,25 @@ They behave as micrograd's do (same initialisation, same order of random draws, 
 outputs and reprs), so micrograd's moons demo runs with only its imports changed. Where
 micrograd breaks, they do not: a layer of width 1 feeds the next layer, and an input of the
 wrong length is an error instead of being silently cut short by `zip`.
+
+Beyond micrograd, a functional style: `parameter_dict()` gives the parameters as a dict of
+floats by name, and `functional_call(model, params, x)` runs the model with the given
+numbers in their place, so `rg.value_and_grad(loss)(params)` differentiates a loss over
+the dict (as `torch.func.functional_call` does for PyTorch modules).
 """
 
 from __future__ import annotations
 
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeAlias, cast
 
-from rulegrad.kernel import Node, Value
+from rulegrad.kernel import ArgumentError, Node, Value
 from rulegrad.nn._checks import SettingError, ShapeError, check_size
-from rulegrad.ops import dot
+from rulegrad.ops import dot, relu
 
-__all__ = ["MLP", "Inputs", "Layer", "Module", "Neuron"]
+__all__ = ["MLP", "Inputs", "Layer", "Module", "Neuron", "functional_call"]
 
 Inputs: TypeAlias = "Sequence[Value | float] | Value | float"
 """What a neuron, layer or MLP takes: a sequence of numbers, or one number for one input."""
@@ -45,6 +50,35 @@ class Module:
     def parameters(self) -> list[Value]:
         """The trainable `Value`s, in a fixed order."""
         return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """`(name, parameter)` pairs in the order of `parameters()`.
+
+        The built-in modules name them by where they sit (`"layers.0.neurons.1.w.0"`, as
+        PyTorch does); other modules by position (`"0"`, `"1"`, ...).
+        """
+        return [(str(i), p) for i, p in enumerate(self.parameters())]
+
+    def parameter_dict(self) -> dict[str, float]:
+        """The parameters' current values by name: the argument a functional loss takes.
+
+        >>> Neuron(2, rng=random.Random(0)).parameter_dict().keys()
+        dict_keys(['w.0', 'w.1', 'b'])
+        """
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_parameter_dict(self, params: Mapping[str, float]) -> None:
+        """Set every parameter's `.data` from `params` (keys as `parameter_dict` gives)."""
+        named = self.named_parameters()
+        _check_names(type(self).__name__, [name for name, _ in named], params)
+        for name, p in named:
+            p.data = check_number(name, params[name])
+
+    def _functional(self, params: Mapping[str, float], prefix: str, x: Inputs) -> list[Value]:
+        raise ArgumentError(
+            f"functional_call supports Neuron, Layer and MLP, not {type(self).__name__}: "
+            "a module of your own computes with its Values directly"
+        )
 
 
 class Neuron(Module):
@@ -76,6 +110,14 @@ class Neuron(Module):
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [*((f"w.{k}", w) for k, w in enumerate(self.w)), ("b", self.b)]
+
+    def _functional(self, params: Mapping[str, float], prefix: str, x: Inputs) -> list[Value]:
+        w = [params[f"{prefix}w.{k}"] for k in range(len(self.w))]
+        act = dot([*w, params[f"{prefix}b"]], [*_as_list(x, len(self.w), "Neuron"), 1.0])
+        return [relu(act) if self.nonlin else act]
 
     def __repr__(self) -> str:
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
@@ -114,6 +156,18 @@ class Layer(Module):
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{j}.{name}", p)
+            for j, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
+
+    def _functional(self, params: Mapping[str, float], prefix: str, x: Inputs) -> list[Value]:
+        xs = _as_list(x, len(self.neurons[0].w), "Layer")
+        return [n._functional(params, f"{prefix}neurons.{j}.", xs)[0]
+                for j, n in enumerate(self.neurons)]  # fmt: skip
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -160,6 +214,19 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def _functional(self, params: Mapping[str, float], prefix: str, x: Inputs) -> list[Value]:
+        xs: Inputs = x
+        for i, layer in enumerate(self.layers):
+            xs = layer._functional(params, f"{prefix}layers.{i}.", xs)
+        return xs  # type: ignore[return-value]
+
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
@@ -173,3 +240,59 @@ def _as_list(x: Inputs, nin: int, what: str) -> list[Value | float]:
     if len(xs) != nin:
         raise ShapeError(f"this {what} takes {nin} input{'s' if nin != 1 else ''}, got {len(xs)}")
     return xs
+
+
+def functional_call(module: Module, params: Mapping[str, float], x: Inputs) -> list[float]:
+    """The outputs of `module` at input `x` with `params` in place of its parameters.
+
+    `params` maps every name of `module.parameter_dict()` to a number; the module's own
+    `Value`s are neither read nor changed. Inside `rg.grad` and the other transforms, the
+    numbers are traced, so a loss written with it differentiates over the dict, and a
+    dict of float gradients comes back. The result is a list, as `forward` gives.
+
+    >>> import rulegrad as rg
+    >>> model = MLP(2, [3, 1], rng=random.Random(0))
+    >>> params = model.parameter_dict()
+    >>> def loss(params: dict[str, float]) -> float:
+    ...     return (functional_call(model, params, [0.5, -1.0])[0] - 1.0) ** 2
+    >>> grads = rg.grad(loss)(params)
+    >>> sorted(grads) == sorted(params) and all(type(g) is float for g in grads.values())
+    True
+    """
+    if not isinstance(module, Module):
+        raise ArgumentError(f"functional_call needs a Module, not {type(module).__name__}")
+    if not isinstance(params, Mapping):
+        raise ArgumentError(
+            f"functional_call needs params as a dict of numbers by name (parameter_dict()), "
+            f"not {type(params).__name__}"
+        )
+    _check_names(type(module).__name__, [name for name, _ in module.named_parameters()], params)
+    return module._functional(params, "", x)  # type: ignore[return-value]
+
+
+def _check_names(what: str, names: Sequence[str], params: Mapping[str, object]) -> None:
+    """ShapeError unless `params` has exactly the keys `names`."""
+    missing = [name for name in names if name not in params]
+    extra = sorted(set(params) - set(names), key=str)
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(map(repr, missing[:3]))}"
+                         f"{' and more' if len(missing) > 3 else ''}")  # fmt: skip
+        if extra:
+            parts.append(f"unknown {', '.join(map(repr, extra[:3]))}"
+                         f"{' and more' if len(extra) > 3 else ''}")  # fmt: skip
+        raise ShapeError(
+            f"the parameters of this {what} are named as parameter_dict() gives them: "
+            + "; ".join(parts)
+        )
+
+
+def check_number(name: str, value: object) -> float:
+    if isinstance(value, Node):
+        raise ArgumentError(
+            f"{name}: load_parameter_dict takes numbers, not a {type(value).__name__}"
+        )
+    if not isinstance(value, numbers.Real):
+        raise ArgumentError(f"{name} must be a real number, not {type(value).__name__}")
+    return float(value)

@@ -4,6 +4,7 @@
 """
 
 from rulegrad.ops.arithmetic import abs, add, div, maximum, minimum, mul, neg, relu, sign, sub
+from rulegrad.ops.control import stop_gradient
 from rulegrad.ops.exponential import exp, expm1, log, log1p, log2, log10, pow, sigmoid, sqrt
 from rulegrad.ops.hyperbolic import acosh, asinh, atanh, cosh, sinh, tanh
 from rulegrad.ops.operators import OPERATOR_TABLE
@@ -16,5 +17,5 @@ __all__ = [
     "cos", "cosh",
     "div", "dot", "erf", "erfc", "exp", "expm1", "hypot", "log", "log1p", "log2", "log10",
     "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sign", "sin", "sinh", "sqrt",
-    "sub", "sum", "tan", "tanh",
+    "stop_gradient", "sub", "sum", "tan", "tanh",
 ]  # fmt: skip

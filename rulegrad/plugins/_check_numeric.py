@@ -1,20 +1,16 @@
-"""The numbers `check_op` compares: finite differences, and derivatives from each mode.
-
-Finite differences are central, with Richardson extrapolation over two steps (h and h/2),
-which cancels the h**2 error term: with h = 1e-4 * |x| the truncation error is about
-h**4 and the rounding error about eps * |f| / h, both far below the check's tolerance.
-"""
+"""The numbers `check_op` compares: finite differences (`rulegrad.transforms._finite`,
+shared with `check_grads`), and derivatives from each mode."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Final, TypeAlias, final
+from typing import TypeAlias
 
-from rulegrad.kernel import DomainError, Op
-from rulegrad.kernel.errors import format_point
-from rulegrad.transforms import ModeLike, grad, jacobian, value_and_grad
+from rulegrad.kernel import Op
+from rulegrad.transforms import ModeLike, grad, value_and_grad
+from rulegrad.transforms._finite import Difference, Matrix
+from rulegrad.transforms._finite import finite_jacobian as finite_differences
+from rulegrad.transforms.matrices import jacobian_rows
 
 __all__ = [
     "Difference",
@@ -27,23 +23,6 @@ __all__ = [
 ]
 
 Point: TypeAlias = tuple[float, ...]
-Matrix: TypeAlias = list[list[float]]
-
-_STEP: Final = 1e-4  # relative to |x|
-_FLOOR: Final = 0.1  # below |x| = 0.1 the step stops shrinking, so x = 0 gets a step too
-
-
-@final
-@dataclass(frozen=True)
-class Difference:
-    """A finite-difference Jacobian, `rows[i][j]` = d F_i / d x_j, and the largest |F| seen.
-
-    The largest |F| sizes the rounding error of the differences, so it sets the absolute
-    part of the tolerance they are compared with.
-    """
-
-    rows: Matrix
-    scale: float
 
 
 def finite_jacobian(op: Op, function: Callable[..., Sequence[float]], point: Point) -> Difference:
@@ -51,30 +30,7 @@ def finite_jacobian(op: Op, function: Callable[..., Sequence[float]], point: Poi
 
     Raises `DomainError` (naming `op` and the point) if a value on the stencil is not finite.
     """
-    columns: list[list[float]] = []
-    scale = 0.0
-    for j, x in enumerate(point):
-        h = _STEP * max(math.fabs(x), _FLOOR)
-        estimates: list[list[float]] = []
-        for step in (h, 0.5 * h):
-            above, below = list(point), list(point)
-            above[j], below[j] = x + step, x - step
-            width = above[j] - below[j]  # the step actually taken, after rounding
-            upper, lower = _finite(op, function, above), _finite(op, function, below)
-            scale = max(scale, *map(math.fabs, upper), *map(math.fabs, lower))
-            estimates.append([(u - v) / width for u, v in zip(upper, lower, strict=True)])
-        coarse, fine = estimates
-        columns.append([(4.0 * f - c) / 3.0 for c, f in zip(coarse, fine, strict=True)])
-    height = len(columns[0]) if columns else 0
-    return Difference([[column[i] for column in columns] for i in range(height)], scale)
-
-
-def _finite(op: Op, function: Callable[..., Sequence[float]], point: list[float]) -> list[float]:
-    values = [float(v) for v in function(*point)]
-    if not all(math.isfinite(v) for v in values):
-        where = format_point(op.params, point)
-        raise DomainError(op.name, point, f"{op.name} is not finite near {where}: {values}")
-    return values
+    return finite_differences(function, point, name=op.name, params=op.params)
 
 
 def _scalar(op: Op) -> Callable[..., float]:
@@ -98,4 +54,4 @@ def gradient_of(op: Op, arity: int, mode: ModeLike) -> Callable[..., tuple[float
 
 def second_order(op: Op, point: Point, outer: ModeLike, inner: ModeLike) -> Matrix:
     """The op's Hessian, `rows[i][j]` = d/dx_j (d op/dx_i): `outer` mode over `inner`."""
-    return jacobian(gradient_of(op, len(point), inner), mode=outer)(*point)
+    return jacobian_rows(gradient_of(op, len(point), inner), point, outer)

@@ -23,13 +23,12 @@ from rulegrad.plugins._check_numeric import (
     second_order,
 )
 from rulegrad.plugins._check_report import CheckReport, Point, RuleCheckError
+from rulegrad.transforms._finite import ad_tolerance, fd_tolerance
 
 __all__ = ["Run"]
 
 _Mode: TypeAlias = Literal["forward", "reverse"]
 _MODES: Final[tuple[_Mode, ...]] = ("forward", "reverse")
-_AD_RTOL: Final = 1e-9  # forward and reverse mode differ only by rounding
-_AD_ATOL: Final = 1e-12
 
 
 @final
@@ -185,7 +184,7 @@ class Run:
             forward, reverse = gradients["forward"], gradients["reverse"]
             scale = max(map(math.fabs, (*forward, *reverse)))
             for i, (got, expected) in enumerate(zip(forward, reverse, strict=True)):
-                allowed = _ad_tolerance(got, expected, scale)
+                allowed = ad_tolerance(got, expected, scale)
                 self._compare(
                     "forward", point, self._what(i), got, expected, allowed, "reverse mode"
                 )
@@ -220,14 +219,13 @@ class Run:
             for i, row in enumerate(rows):
                 for j, got in enumerate(row):
                     expected = expected_rows[i][j]
-                    allowed = _ad_tolerance(got, expected, scale)
+                    allowed = ad_tolerance(got, expected, scale)
                     self._compare(
                         mode, point, self._what(i, j), got, expected, allowed, f"{reference} mode"
                     )
 
     def _fd_tolerance(self, expected: float, scale: float) -> float:
-        # The absolute part grows with |f|: the differences' rounding error does.
-        return self.rtol * math.fabs(expected) + self.atol * (1.0 + scale)
+        return fd_tolerance(expected, scale, self.rtol, self.atol)
 
     def _compare(
         self,
@@ -293,7 +291,3 @@ def _attempt(op: Op, point: Point, outer: _Mode, inner: _Mode) -> Matrix | Excep
         raise
     except Exception as error:
         return error
-
-
-def _ad_tolerance(got: float, expected: float, scale: float) -> float:
-    return _AD_RTOL * max(math.fabs(got), math.fabs(expected)) + _AD_ATOL * (1.0 + scale)

@@ -1,8 +1,9 @@
-"""Functional transforms: `grad`, `value_and_grad`, `jvp`, `vjp`.
+"""Gradients: `grad` and `value_and_grad` (`jvp` and `vjp` are in `directional.py`).
 
-Each call of a transformed function opens a fresh tag, wraps the differentiated arguments
-as nodes of that tag, runs `f`, and reads the derivative back out. Anything `f` closes over
-keeps its own (lower) tag and is a constant here, so transforms nest in any mix of modes.
+Each call of a transformed function opens a fresh tag, wraps the leaves of the
+differentiated arguments as nodes of that tag, runs `f`, and reads the derivative back out,
+shaped like the arguments. Anything `f` closes over keeps its own (lower) tag and is a
+constant here, so transforms nest in any mix of modes.
 """
 
 from __future__ import annotations
@@ -10,23 +11,45 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import Literal, ParamSpec, TypeAlias, overload
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
 from rulegrad.kernel import ArgumentError, ModeError
 from rulegrad.transforms._tracing import (
-    as_scalar,
-    differentiated,
+    Args,
     forward_pass,
-    outputs_of,
+    lower,
+    lower_tree,
     pull_back,
+    scalar_output,
+    split_aux,
     split_dual,
     trace_reverse,
-    unwrap_reverse,
 )
 
-__all__ = ["Mode", "ModeLike", "P", "grad", "jvp", "normalize_mode", "value_and_grad", "vjp"]
+__all__ = [
+    "A",
+    "A_co",
+    "GradientAndAuxOf",
+    "GradientOf",
+    "Mode",
+    "ModeLike",
+    "P",
+    "R",
+    "ValueAndGradientOf",
+    "ValueAuxAndGradientOf",
+    "check_function",
+    "check_has_aux",
+    "flat_gradient",
+    "grad",
+    "normalize_mode",
+    "positions",
+    "value_and_grad",
+]
 
 P = ParamSpec("P")
+R = TypeVar("R")  # what f returns
+A = TypeVar("A")  # f's auxiliary output, with has_aux=True
+A_co = TypeVar("A_co", covariant=True)
 
 
 class Mode(str, Enum):
@@ -47,14 +70,34 @@ def normalize_mode(mode: object) -> Mode:
         raise ModeError(mode) from None
 
 
-def _argnums(
+def check_function(f: object, origin: str) -> None:
+    """`ArgumentError` unless `f` can be called."""
+    if not callable(f):
+        raise ArgumentError(f"{origin} needs a function to transform, not {type(f).__name__}")
+
+
+def check_has_aux(has_aux: object, origin: str) -> bool:
+    if type(has_aux) is not bool:
+        raise ArgumentError(f"{origin}: has_aux must be True or False, not {has_aux!r}")
+    return has_aux
+
+
+def _check_argnums(argnums: object, origin: str) -> None:
+    """`ArgumentError` unless `argnums` is an int or a tuple (or list) of ints."""
+    nums = argnums if isinstance(argnums, (tuple, list)) else (argnums,)
+    for n in nums:
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise ArgumentError(
+                f"{origin}: argnums must be an int or a tuple of ints, got {argnums!r}"
+            )
+
+
+def positions(
     argnums: int | Sequence[int], nargs: int, origin: str, keywords: Iterable[str]
 ) -> tuple[int, ...]:
     """`argnums` as non-negative positions among `nargs` positional arguments, checked."""
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in nums:
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise ArgumentError(f"{origin}: argnums must be ints, got {n!r}")
         if not -nargs <= n < nargs:
             names = ", ".join(keywords)
             hint = (
@@ -74,157 +117,265 @@ def _argnums(
     return normalized
 
 
-def _value_and_grads(
-    f: Callable[..., object],
-    mode: Mode,
-    args: tuple[object, ...],
-    nums: tuple[int, ...],
-    origin: str,
-    kwargs: dict[str, object],
-) -> tuple[float, list[float]]:
+def flat_gradient(
+    args: Args, mode: Mode, has_aux: bool, leaves: Sequence[float] | None = None
+) -> tuple[object, list[float], object]:
+    """(value, gradient, aux) of scalar `f` with respect to each leaf of `args`.
+
+    `leaves` replaces `args.leaves` (an enclosing transform's nodes, say). Reverse mode makes
+    one pass and one backward sweep; forward mode one pass per leaf.
+    """
+    origin = args.origin
+    values = args.leaves if leaves is None else leaves
     if mode is Mode.REVERSE:
-        tag, leaves, out = trace_reverse(f, args, nums, origin, kwargs)
-        outputs_of(out, origin, allow_sequence=False)
-        return unwrap_reverse(out, tag), pull_back(tag, leaves, [(out, 1.0)])
-    if not nums:
-        out = f(*args, **kwargs)
-        outputs_of(out, origin, allow_sequence=False)
-        return as_scalar(out), []
-    value, grads = 0.0, []
-    for i in nums:  # one forward pass per differentiated argument
-        out, tag = forward_pass(f, args, {i: 1.0}, origin, kwargs)
-        outputs_of(out, origin, allow_sequence=False)
+        tag, nodes, result = trace_reverse(args, values)
+        out, aux = split_aux(result, has_aux, origin)
+        scalar_output(out, origin)
+        return lower(out, tag), pull_back(tag, nodes, [(out, 1.0)]), lower_tree(aux, tag)
+    if not values:
+        out, aux = split_aux(args.call(values), has_aux, origin)
+        scalar_output(out, origin)
+        return out, [], aux
+    value: object = 0.0
+    first_aux: object = None
+    gradient: list[float] = []
+    for k in range(len(values)):  # one forward pass per leaf
+        tag, result = forward_pass(args, {k: 1.0}, values)
+        out, aux = split_aux(result, has_aux, origin)
+        scalar_output(out, origin)
         value, tangent = split_dual(out, tag)
-        grads.append(tangent)
-    return value, grads
+        gradient.append(tangent)
+        if k == 0:
+            first_aux = lower_tree(aux, tag)
+    return value, gradient, first_aux
+
+
+def _evaluate(
+    f: Callable[..., object],
+    argnums: int | tuple[int, ...],
+    mode: Mode,
+    has_aux: bool,
+    origin: str,
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+) -> tuple[object, object, object]:
+    nums = positions(argnums, len(args), origin, kwargs)
+    spec = Args(f, args, kwargs, nums, isinstance(argnums, int), origin)
+    value, gradient, aux = flat_gradient(spec, mode, has_aux)
+    return value, spec.structure(gradient), aux
+
+
+def _transform(
+    f: Callable[..., object],
+    argnums: int | tuple[int, ...],
+    mode: object,
+    has_aux: object,
+    origin: str,
+) -> tuple[Mode, bool]:
+    check_function(f, origin)
+    _check_argnums(argnums, origin)
+    return normalize_mode(mode), check_has_aux(has_aux, origin)
+
+
+# Typing. The gradient of the first argument (argnums=0, the default) is typed as that
+# argument: a `dict[str, list[float]]` in, the same out. The transformed function is a
+# Protocol whose `__call__` takes the first argument's type from the call itself, so an
+# unannotated lambda still gives a float for a float. Another int argnums gives a float (a
+# container there is typed as a float: Python's types cannot pick argument n of P), and a
+# tuple of argnums a tuple of Any.
+_T = TypeVar("_T")
+
+
+class GradientOf(Protocol[P]):
+    """What `rg.grad(f)` returns: the gradient with respect to the first argument."""
+
+    __name__: str
+
+    def __call__(self, x: _T, /, *args: P.args, **kwargs: P.kwargs) -> _T: ...
+
+
+class GradientAndAuxOf(Protocol[P, A_co]):
+    """What `rg.grad(f, has_aux=True)` returns: `(gradient, aux)`."""
+
+    __name__: str
+
+    def __call__(self, x: _T, /, *args: P.args, **kwargs: P.kwargs) -> tuple[_T, A_co]: ...
+
+
+class ValueAndGradientOf(Protocol[P]):
+    """What `rg.value_and_grad(f)` returns: `(value, gradient)`."""
+
+    __name__: str
+
+    def __call__(self, x: _T, /, *args: P.args, **kwargs: P.kwargs) -> tuple[float, _T]: ...
+
+
+class ValueAuxAndGradientOf(Protocol[P, A_co]):
+    """What `rg.value_and_grad(f, has_aux=True)` returns: `((value, aux), gradient)`."""
+
+    __name__: str
+
+    def __call__(
+        self, x: _T, /, *args: P.args, **kwargs: P.kwargs
+    ) -> tuple[tuple[float, A_co], _T]: ...
 
 
 @overload
+def value_and_grad(  # type: ignore[overload-overlap]
+    f: Callable[Concatenate[Any, P], float],
+    argnums: Literal[0] = 0,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[False] = False,
+) -> ValueAndGradientOf[P]: ...
+@overload
 def value_and_grad(
-    f: Callable[P, float], argnums: int = 0, *, mode: ModeLike = "reverse"
+    f: Callable[P, float],
+    argnums: int,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[False] = False,
 ) -> Callable[P, tuple[float, float]]: ...
 @overload
 def value_and_grad(
-    f: Callable[P, float], argnums: tuple[int, ...], *, mode: ModeLike = "reverse"
-) -> Callable[P, tuple[float, tuple[float, ...]]]: ...
+    f: Callable[P, float],
+    argnums: tuple[int, ...],
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[False] = False,
+) -> Callable[P, tuple[float, tuple[Any, ...]]]: ...
+@overload
+def value_and_grad(  # type: ignore[overload-overlap]
+    f: Callable[Concatenate[Any, P], tuple[float, A]],
+    argnums: Literal[0] = 0,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> ValueAuxAndGradientOf[P, A]: ...
+@overload
+def value_and_grad(
+    f: Callable[P, tuple[float, A]],
+    argnums: int,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> Callable[P, tuple[tuple[float, A], float]]: ...
+@overload
+def value_and_grad(
+    f: Callable[P, tuple[float, A]],
+    argnums: tuple[int, ...],
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> Callable[P, tuple[tuple[float, A], tuple[Any, ...]]]: ...
 
 
 def value_and_grad(
-    f: Callable[P, float], argnums: int | tuple[int, ...] = 0, *, mode: ModeLike = "reverse"
-) -> Callable[P, tuple[float, float]] | Callable[P, tuple[float, tuple[float, ...]]]:
+    f: Callable[..., object],
+    argnums: int | tuple[int, ...] = 0,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: bool = False,
+) -> Callable[..., object]:
     """Like `grad`, but the function returns `(f(*args), gradient)` from one pass.
+
+    With `has_aux=True`, `f` returns `(out, aux)` and the result is `((out, aux), gradient)`.
 
     >>> import rulegrad as rg
     >>> rg.value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
+    >>> rg.value_and_grad(lambda p: (p["a"] ** 2, {"a": p["a"]}), has_aux=True)({"a": 3.0})
+    ((9.0, {'a': 3.0}), {'a': 6.0})
     """
-    checked = normalize_mode(mode)
+    origin = "rg.value_and_grad"
+    checked, aux_wanted = _transform(f, argnums, mode, has_aux, origin)
 
     @functools.wraps(f)
-    def value_and_grad_f(*args: P.args, **kwargs: P.kwargs) -> tuple[float, object]:
-        nums = _argnums(argnums, len(args), "rg.value_and_grad", kwargs)
-        value, grads = _value_and_grads(f, checked, args, nums, "rg.value_and_grad", kwargs)
-        return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
+    def value_and_grad_f(*args: object, **kwargs: object) -> tuple[object, object]:
+        value, gradient, aux = _evaluate(f, argnums, checked, aux_wanted, origin, args, kwargs)
+        return ((value, aux) if aux_wanted else value), gradient
 
-    return value_and_grad_f  # type: ignore[return-value]
+    return value_and_grad_f
 
 
 @overload
+def grad(  # type: ignore[overload-overlap]
+    f: Callable[Concatenate[Any, P], float],
+    argnums: Literal[0] = 0,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[False] = False,
+) -> GradientOf[P]: ...
+@overload
 def grad(
-    f: Callable[P, float], argnums: int = 0, *, mode: ModeLike = "reverse"
+    f: Callable[P, float],
+    argnums: int,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[False] = False,
 ) -> Callable[P, float]: ...
 @overload
 def grad(
-    f: Callable[P, float], argnums: tuple[int, ...], *, mode: ModeLike = "reverse"
-) -> Callable[P, tuple[float, ...]]: ...
+    f: Callable[P, float],
+    argnums: tuple[int, ...],
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[False] = False,
+) -> Callable[P, tuple[Any, ...]]: ...
+@overload
+def grad(  # type: ignore[overload-overlap]
+    f: Callable[Concatenate[Any, P], tuple[float, A]],
+    argnums: Literal[0] = 0,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> GradientAndAuxOf[P, A]: ...
+@overload
+def grad(
+    f: Callable[P, tuple[float, A]],
+    argnums: int,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> Callable[P, tuple[float, A]]: ...
+@overload
+def grad(
+    f: Callable[P, tuple[float, A]],
+    argnums: tuple[int, ...],
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: Literal[True],
+) -> Callable[P, tuple[tuple[Any, ...], A]]: ...
 
 
 def grad(
-    f: Callable[P, float], argnums: int | tuple[int, ...] = 0, *, mode: ModeLike = "reverse"
-) -> Callable[P, float] | Callable[P, tuple[float, ...]]:
+    f: Callable[..., object],
+    argnums: int | tuple[int, ...] = 0,
+    *,
+    mode: ModeLike = "reverse",
+    has_aux: bool = False,
+) -> Callable[..., object]:
     """The gradient of scalar `f` with respect to the argument(s) `argnums`.
 
-    An int `argnums` gives a float, a tuple gives a tuple. Transforms nest:
+    The gradient has the structure of the argument: a float for a float, a dict of lists
+    for a dict of lists (any nesting of lists, tuples, dicts, NamedTuples and registered
+    containers), with float leaves. An int `argnums` gives one such structure, a tuple
+    gives a tuple of them. With `has_aux=True`, `f` returns `(out, aux)` and the result is
+    `(gradient, aux)`, every traced number in `aux` lowered to its value. Transforms nest:
     `grad(grad(f))` is the second derivative, in any mix of modes.
 
     >>> import rulegrad as rg
     >>> rg.grad(lambda x, y: x * rg.sin(y), argnums=(0, 1))(2.0, 0.0)
     (0.0, 2.0)
+    >>> rg.grad(lambda p: p["w"][0] * p["w"][1] + p["b"])({"w": [2.0, 3.0], "b": 1.0})
+    {'w': [3.0, 2.0], 'b': 1.0}
     """
-    checked = normalize_mode(mode)
+    origin = "rg.grad"
+    checked, aux_wanted = _transform(f, argnums, mode, has_aux, origin)
 
     @functools.wraps(f)
-    def grad_f(*args: P.args, **kwargs: P.kwargs) -> object:
-        nums = _argnums(argnums, len(args), "rg.grad", kwargs)
-        _, grads = _value_and_grads(f, checked, args, nums, "rg.grad", kwargs)
-        return grads[0] if isinstance(argnums, int) else tuple(grads)
+    def grad_f(*args: object, **kwargs: object) -> object:
+        _, gradient, aux = _evaluate(f, argnums, checked, aux_wanted, origin, args, kwargs)
+        return (gradient, aux) if aux_wanted else gradient
 
-    return grad_f  # type: ignore[return-value]
-
-
-def jvp(
-    f: Callable[..., float], primals: Sequence[float], tangents: Sequence[float]
-) -> tuple[float, float]:
-    """Forward mode: `(f(*primals), directional derivative of f along tangents)`.
-
-    >>> import rulegrad as rg
-    >>> rg.jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
-    (6.0, 3.0)
-    """
-    if len(primals) != len(tangents):
-        raise ArgumentError(
-            f"rg.jvp: {len(primals)} primals but {len(tangents)} tangents; "
-            "give one tangent per primal"
-        )
-    directions = {i: differentiated(t, "rg.jvp tangent", i) for i, t in enumerate(tangents)}
-    out, tag = forward_pass(f, tuple(primals), directions, "rg.jvp", {})
-    outputs_of(out, "rg.jvp", allow_sequence=False)
-    return split_dual(out, tag)
-
-
-@overload
-def vjp(
-    f: Callable[..., float], *primals: float
-) -> tuple[float, Callable[[float], tuple[float, ...]]]: ...
-@overload
-def vjp(
-    f: Callable[..., Sequence[float]], *primals: float
-) -> tuple[list[float], Callable[[Sequence[float]], tuple[float, ...]]]: ...
-
-
-def vjp(
-    f: Callable[..., object], *primals: float
-) -> tuple[object, Callable[..., tuple[float, ...]]]:
-    """Reverse mode: `(f(*primals), pullback)`; `pullback(cotangent)` gives one per primal.
-
-    `f` may return a scalar (the cotangent is a float) or a sequence of scalars (the
-    cotangent is a sequence of the same length). The pullback can be called many times.
-
-    >>> import rulegrad as rg
-    >>> out, pullback = rg.vjp(lambda x, y: x * y, 2.0, 3.0)
-    >>> out, pullback(1.0)
-    (6.0, (3.0, 2.0))
-    """
-    tag, leaves, out = trace_reverse(f, primals, tuple(range(len(primals))), "rg.vjp", {})
-    outputs = outputs_of(out, "rg.vjp", allow_sequence=True)
-
-    def pullback(cotangent: float | Sequence[float]) -> tuple[float, ...]:
-        if outputs is None:
-            seeds = [(out, differentiated(cotangent, "rg.vjp pullback", 0))]
-        else:
-            if (
-                isinstance(cotangent, (str, bytes))
-                or not isinstance(cotangent, Sequence)
-                or (len(cotangent) != len(outputs))
-            ):
-                raise ArgumentError(
-                    f"rg.vjp: f returned {len(outputs)} outputs, so the pullback takes a "
-                    f"sequence of {len(outputs)} cotangents"
-                )
-            seeds = [(o, differentiated(c, "rg.vjp pullback", i))
-                     for i, (o, c) in enumerate(zip(outputs, cotangent, strict=True))]  # fmt: skip
-        return tuple(pull_back(tag, leaves, seeds))
-
-    if outputs is None:
-        return unwrap_reverse(out, tag), pullback
-    return [unwrap_reverse(o, tag) for o in outputs], pullback
+    return grad_f

@@ -16,8 +16,9 @@ from typing import Final, overload
 
 from rulegrad.kernel import ArgumentError, Node, new_tag
 from rulegrad.modes.taylor import TaylorEngine, complete, is_ours, make_series
-from rulegrad.transforms._tracing import as_scalar, differentiated, outputs_of
-from rulegrad.transforms.gradients import jvp
+from rulegrad.transforms._tracing import differentiated, outputs_of
+from rulegrad.transforms.directional import jvp
+from rulegrad.transforms.gradients import check_function
 
 __all__ = ["derivative", "expand", "jet", "taylor"]
 
@@ -51,8 +52,13 @@ def expand(
             if is_ours(item, tag):
                 series.append(complete(item, order))
             else:  # does not depend on the inputs
-                series.append([as_scalar(item)] + [0.0] * order)
+                series.append([_as_number(item)] + [0.0] * order)
     return outputs is None, series
+
+
+def _as_number(x: object) -> float:
+    """An output that does not depend on the inputs: a node of an outer level, or a float."""
+    return x if type(x) is float or isinstance(x, Node) else float(x)  # type: ignore[return-value,arg-type]
 
 
 def _check_order(order: object, origin: str) -> int:
@@ -74,11 +80,12 @@ def taylor(f: Callable[[float], float], order: int) -> Callable[[float], list[fl
     >>> [round(c, 12) for c in rg.taylor(rg.exp, order=3)(0.0)]
     [1.0, 1.0, 0.5, 0.166666666667]
     """
+    check_function(f, "rg.taylor")
     checked = _check_order(order, "rg.taylor")
 
     @functools.wraps(f)
     def taylor_f(x: float) -> list[float]:
-        x0 = differentiated(x, "rg.taylor", 0)
+        x0 = differentiated(x, "rg.taylor: x")
         line = [x0, 1.0, *[0.0] * (checked - 1)][: checked + 1]
         _, (coefficients,) = expand(f, [line], checked, "rg.taylor", scalar_only=True)
         return coefficients
@@ -112,6 +119,7 @@ def jet(
     >>> rg.jet(lambda x, y: x * y, (2.0, 3.0), ([1.0, 0.0], [0.0, 2.0]))
     (6.0, [3.0, 4.0])
     """
+    check_function(f, "rg.jet")
     checked, terms_in = _jet_arguments(primals, series)
     order = len(terms_in[0]) if terms_in else 0
     scale = [float(math.factorial(k)) for k in range(order + 1)]
@@ -169,6 +177,7 @@ def derivative(f: Callable[[float], float], order: int = 1) -> Callable[[float],
     >>> rg.derivative(lambda x: x ** 4, order=3)(1.0)
     24.0
     """
+    check_function(f, "rg.derivative")
     checked = _check_order(order, "rg.derivative")
     if checked == 0:
         return f

@@ -164,8 +164,10 @@ def test_non_scalar_output() -> None:
         assert isinstance(caught.value, rg.RulegradError)
     with pytest.raises(rg.NonScalarOutputError, match="returned str"):
         rg.grad(lambda x: "x")(1.0)  # type: ignore[arg-type, return-value]
-    with pytest.raises(rg.NonScalarOutputError):
-        rg.jvp(lambda x: (x,), (1.0,), (1.0,))  # type: ignore[arg-type, return-value]
+    # jvp takes any container of numbers as output (section 8); a string is still no number.
+    assert rg.jvp(lambda x: (x,), (1.0,), (1.0,)) == ((1.0,), (1.0,))
+    with pytest.raises(rg.NonScalarOutputError, match=r"out\[1\] of what f returned is a str"):
+        rg.jvp(lambda x: (x, "x"), (1.0,), (1.0,))
 
 
 def test_float_of_a_node_says_what_to_do() -> None:
@@ -203,8 +205,8 @@ def test_transform_argument_errors() -> None:
         rg.grad(f, argnums=2)(1.0, 2.0)
     with pytest.raises(rg.ArgumentError, match="twice"):
         rg.grad(f, argnums=(0, 0))(1.0, 2.0)
-    with pytest.raises(rg.ArgumentError, match="argument 0 is differentiated"):
-        rg.grad(f)([1.0], 2.0)
+    with pytest.raises(rg.ArgumentError, match=r"x\[0\] is differentiated"):
+        rg.grad(f)(["a"], 2.0)
     with pytest.raises(rg.ModeError, match="'forward' or 'reverse', got 'sideways'"):
         rg.grad(f, mode="sideways")  # type: ignore[call-overload]
     with pytest.raises(rg.ArgumentError, match="one tangent per primal"):
@@ -212,8 +214,8 @@ def test_transform_argument_errors() -> None:
     with pytest.raises(rg.ArgumentError, match="order must be a non-negative int"):
         rg.derivative(rg.sin, order=-1)
     _, pullback = rg.vjp(lambda x: [x, 2 * x], 1.0)
-    with pytest.raises(rg.ArgumentError, match="sequence of 2 cotangents"):
-        pullback(1.0)  # type: ignore[arg-type]
+    with pytest.raises(rg.ArgumentError, match="cotangent must be a list of 2 entries"):
+        pullback(1.0)
 
 
 def test_malformed_rules() -> None:

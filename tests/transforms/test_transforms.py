@@ -67,7 +67,7 @@ def test_differentiating_a_keyword_argument_is_explained() -> None:
         return scale * x
 
     with pytest.raises(rg.ArgumentError) as info:
-        rg.grad(scaled)(x=2.0)
+        rg.grad(scaled)(x=2.0)  # type: ignore[call-arg]  # mypy sees it too
     message = str(info.value)
     assert "argnums=0 needs at least 1 positional argument," in message
     assert "keyword arguments (x) are held constant" in message

@@ -121,7 +121,7 @@ def transforms() -> None:
     vg: float = rg.value_and_grad(f)(1.0, 2.0)  # E: assignment
     rg.value_and_grad(f, argnums=(0, 1))(1.0, 2.0)[1] + 1.0  # E: operator
     rg.jvp(f, [1.0], ["a"])  # E: list-item
-    rg.jvp(f, 1.0, 1.0)  # E: arg-type
+    rg.jvp(f, 1.0, 1.0)  # E: call-overload
     jv: str = rg.jvp(f, [1.0, 2.0], [1.0, 0.0])  # E: assignment
     rg.vjp(f, "a")  # E: call-overload
     _out, pullback = rg.vjp(f, 1.0, 2.0)
@@ -130,11 +130,11 @@ def transforms() -> None:
     outs, pullback_many = rg.vjp(vector_field, 1.0, 2.0)
     pullback_many(1.0)  # E: arg-type
     first: float = outs  # E: assignment
-    rg.jacobian(f, mode="sideways")  # E: arg-type
-    rg.jacobian(3.0)  # E: arg-type
+    rg.jacobian(f, mode="sideways")  # E: call-overload
+    rg.jacobian(3.0)  # E: call-overload
     jac: float = rg.jacobian(f)(1.0, 2.0)  # E: assignment
-    rg.jacobian(vector_field)(1.0, "a")  # E: arg-type
-    rg.hessian(f)(1.0)  # E: call-arg
+    rg.jacobian(vector_field)(1.0, "a")  # E: call-overload
+    rg.hessian(f)(1.0, "a")  # E: call-overload
     h: list[float] = rg.hessian(f)(1.0, 2.0)  # E: assignment
     rg.hessian(vector_field)  # E: arg-type
     rg.derivative(f)  # E: arg-type
@@ -150,6 +150,38 @@ def transforms() -> None:
     rg.jet(g, (1.0,), ["a"])  # E: list-item
     rg.jet(g, (1.0,), ([1.0],), 3)  # E: call-overload
     jet_terms: float = rg.jet(g, (1.0,), ([1.0],))[1]  # E: assignment
+
+
+def loss(params: dict[str, list[float]], x: float) -> float:
+    return params["w"][0] * x
+
+
+def loss_and_accuracy(params: dict[str, float]) -> tuple[float, str]:
+    return params["w"], "fine"
+
+
+def containers_and_custom_rules() -> None:
+    params = {"w": [0.5, -0.25]}
+    g: list[float] = rg.grad(loss)(params, 2.0)  # E: arg-type
+    rg.grad(loss)(params, "x")  # E: arg-type
+    _, wrong = rg.value_and_grad(loss)(params, 2.0)
+    w: float = wrong  # E: assignment
+    rg.grad(loss_and_accuracy)  # E: arg-type
+    (_, aux), _ = rg.value_and_grad(loss_and_accuracy, has_aux=True)({"w": 1.0})
+    n: int = aux  # E: assignment
+    rg.grad(loss, has_aux=True)  # E: call-overload
+    rg.stop_gradient("a")  # E: call-overload
+    rg.custom_jvp(3.0)  # E: arg-type
+    custom = rg.custom_jvp(loss)
+    custom(params, "x")  # E: arg-type
+    custom.defjvp(3.0)  # E: type-var
+    rg.hvp(f, 1.0, 1.0)  # E: call-overload
+    rg.check_grads(f, (1.0, 2.0), order="2")  # E: arg-type
+    rg.tree_unflatten(3, [1.0])  # E: arg-type
+    rg.nn.functional_call(rg.nn.MLP(2, [1]), [1.0], [0.5])  # E: arg-type
+    compiled = rg.compile(loss)
+    compiled(params, "x")  # E: arg-type
+    c: str = compiled(params, 2.0)  # E: assignment
 
 
 def custom_ops() -> None:

@@ -1,0 +1,38 @@
+"""Ops that steer differentiation instead of computing: `stop_gradient`.
+
+`stop_gradient` is an `Op` like any other (both modes, every transform and `rg.compile`
+read its rules), but it is not registered in the catalogue: its derivative is 0 by
+decree, not the derivative of its forward function, so `check_op`'s comparison with finite
+differences does not apply to it, and the command line has no use for it.
+"""
+
+from __future__ import annotations
+
+from rulegrad.kernel import BUILTIN, UnaryOp
+from rulegrad.kernel.op import OpCode
+
+__all__ = ["stop_gradient"]
+
+
+def _identity(x: float) -> float:
+    """The value of x, as a constant for every enclosing transform."""
+    return x
+
+
+stop_gradient = UnaryOp(
+    "stop_gradient",
+    forward=_identity,
+    partials=lambda out, x: (0.0,),
+    # Exact zeros in both modes, as JAX gives: no 0 * cotangent (NaN for an infinite one)
+    # and no zero-valued node for an enclosing transform.
+    jvp=lambda out, primals, tangents: 0.0,
+    vjp=lambda out, primals, cotangent: (0.0,),
+    source=BUILTIN,
+    code=OpCode("{0}"),
+    doc="""The value of `x`, held constant by every enclosing transform, in every mode.
+
+    >>> import rulegrad as rg
+    >>> rg.grad(lambda x: x * rg.stop_gradient(x))(3.0)
+    3.0
+    """,
+)
