@@ -54,13 +54,16 @@ class Engine(Protocol):
 class Tag:
     """One level of differentiation: the root of hand-built nodes, or one transform call."""
 
-    __slots__ = ("active", "engine", "level", "origin")
+    __slots__ = ("active", "engine", "fast", "level", "origin")
 
-    def __init__(self, level: int, engine: Engine, origin: str) -> None:
+    def __init__(self, level: int, engine: Engine, origin: str, *, fast: bool = True) -> None:
         self.level = level
         self.engine = engine
         self.origin = origin  # what made the tag, for error messages: "rg.grad", "Value", ...
         self.active = True
+        # Whether the ops' generated fast paths may serve this tag's nodes: only while it is
+        # active, and not for an engine that must see every op (one that checks each).
+        self.fast = fast
 
     def __repr__(self) -> str:
         state = "" if self.active else ", finished"
@@ -78,16 +81,20 @@ _ACTIVE: ContextVar[tuple[Tag, ...]] = ContextVar("rulegrad_active_tags", defaul
 
 
 @contextmanager
-def new_tag(engine: Engine, origin: str) -> Iterator[Tag]:
-    """A fresh tag one level above the innermost running transform, active inside the block."""
+def new_tag(engine: Engine, origin: str, *, fast: bool = True) -> Iterator[Tag]:
+    """A fresh tag one level above the innermost running transform, active inside the block.
+
+    With `fast=False` every op on the tag's nodes goes through its engine's `lift`.
+    """
     stack = _ACTIVE.get()
     level = stack[-1].level + 1 if stack else _FIRST_TRANSFORM_LEVEL
-    tag = Tag(level, engine, origin)
+    tag = Tag(level, engine, origin, fast=fast)
     token = _ACTIVE.set((*stack, tag))
     try:
         yield tag
     finally:
         tag.active = False
+        tag.fast = False
         _ACTIVE.reset(token)
 
 

@@ -144,7 +144,7 @@ class _Writer:
             if i != nodes[0]:
                 checks.append(f"{p}._tag is tag")
             primals.append(f"a{i}")
-        checks.append("tag.active")
+        checks.append("tag.fast")  # active, and no engine that must see every op
         self.emit(d, f"if {' and '.join(checks)}:")
         self.emit(d + 1, "try:")
         self.emit(d + 2, f"out = {self.forward(primals)}")

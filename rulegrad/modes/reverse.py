@@ -18,6 +18,7 @@ from rulegrad.kernel import (
     MANY,
     MATH_ERRORS,
     MissingRuleError,
+    Node,
     Op,
     RangeError,
     RuleError,
@@ -248,19 +249,25 @@ def _input_cotangents(
 
 
 def _finite_sum(leaves: list[Value]) -> bool:
-    """Whether the leaves' grads are all finite; nodes (higher orders) count as finite."""
+    """Whether the leaves' grads are all finite (for nodes of an enclosing transform, in
+    their innermost number; a placeholder being recorded counts as finite)."""
     total = 0.0
     for leaf in leaves:
         grad = leaf.grad
-        if type(grad) is not float:
-            return True
-        total += grad
+        total += grad if type(grad) is float else _innermost(grad)
     return total - total == 0.0
 
 
 def _finite_outputs(seeds: Sequence[tuple[Value, Scalar]]) -> bool:
     """Whether the values differentiated are finite (an overflowed one explains itself)."""
-    return all(math.isfinite(to_float(root.data)) for root, _ in seeds)
+    return all(math.isfinite(_innermost(root.data)) for root, _ in seeds)
+
+
+def _innermost(x: object) -> float:
+    """The number inside nested nodes; 0.0 where there is none yet (a recorded placeholder)."""
+    while isinstance(x, Node):
+        x = x.data if type(x) is Value else x.primal  # type: ignore[attr-defined]
+    return x if type(x) is float else 0.0
 
 
 def _locate_non_finite(order: list[Value], seeds: Sequence[tuple[Value, Scalar]], tag: Tag) -> None:

@@ -9,8 +9,9 @@ pull the derivatives out (`pull_back`, `split_dual`, `lower`).
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, final
 
 from rulegrad.kernel import (
@@ -23,7 +24,7 @@ from rulegrad.kernel import (
     Value,
     new_tag,
 )
-from rulegrad.modes.forward import FORWARD, make_dual
+from rulegrad.modes.forward import CHECKING_FORWARD, FORWARD, ForwardEngine, make_dual
 from rulegrad.modes.reverse import REVERSE, backward, make_value
 from rulegrad.transforms.tree import LEAF, TreeDef, tree_flatten, tree_map
 
@@ -203,11 +204,43 @@ def forward_pass(
     args: Args, tangents: Mapping[int, float], leaves: Sequence[float] | None = None
 ) -> tuple[Tag, object]:
     """Run `f` with the leaves numbered in `tangents` as duals of a new forward tag."""
-    values: list[object] = list(args.leaves if leaves is None else leaves)
-    with new_tag(FORWARD, args.origin) as tag:
+    points: list[object] = list(args.leaves if leaves is None else leaves)
+    tag, out = _forward_call(args, tangents, points, FORWARD)
+    if _non_finite_tangent(out, tag) and _finite(points) and _finite(tangents.values()):
+        # Say where: rerun with every op's tangent checked (RangeError at the first op
+        # whose tangent is not finite although its inputs are); if none is, keep `out`.
+        _forward_call(args, tangents, points, CHECKING_FORWARD)
+    return tag, out
+
+
+def _forward_call(
+    args: Args, tangents: Mapping[int, float], points: list[object], engine: ForwardEngine
+) -> tuple[Tag, object]:
+    values = list(points)
+    with new_tag(engine, args.origin, fast=engine is FORWARD) as tag:
         for k, tangent in tangents.items():
             values[k] = make_dual(values[k], tangent, tag)  # type: ignore[arg-type]
         return tag, args.call(values)
+
+
+def _non_finite_tangent(out: object, tag: Tag) -> bool:
+    """Whether an output of `tag` has a non-finite tangent and a finite primal."""
+    if type(out) is Dual:
+        outputs: list[object] = [out]
+    elif type(out) is float or isinstance(out, Node):
+        return False
+    else:
+        outputs = tree_flatten(out)[0]
+    for leaf in outputs:
+        if type(leaf) is Dual and leaf._tag is tag:
+            primal, tangent = leaf.primal, leaf.tangent
+            if type(tangent) is float and not math.isfinite(tangent):
+                return type(primal) is not float or math.isfinite(primal)
+    return False
+
+
+def _finite(numbers_: Iterable[object]) -> bool:
+    return all(type(x) is not float or math.isfinite(x) for x in numbers_)
 
 
 def split_dual(out: object, tag: Tag) -> tuple[object, float]:
