@@ -110,7 +110,7 @@ def test_a_non_finite_derivative_of_finite_inputs_names_the_op(
     assert math.isfinite(f(x))
     compiled = rg.compile(f)
     attempts: list[Callable[[], object]] = [
-        *(lambda mode=mode: rg.grad(f, mode=mode)(x) for mode in MODES),  # type: ignore[misc]
+        *(lambda mode=mode: rg.grad(f, mode=mode)(x) for mode in MODES),
         lambda: rg.jvp(f, (x,), (1.0,)),
         lambda: rg.vjp(f, x)[1](1.0),
         lambda: compiled.grad(x),
