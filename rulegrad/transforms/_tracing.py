@@ -26,6 +26,7 @@ from rulegrad.kernel import (
 )
 from rulegrad.modes.forward import CHECKING_FORWARD, FORWARD, ForwardEngine, make_dual
 from rulegrad.modes.reverse import REVERSE, backward, make_value
+from rulegrad.transforms._collector import growing_graph
 from rulegrad.transforms.tree import LEAF, TreeDef, tree_flatten, tree_map
 
 __all__ = [
@@ -180,7 +181,7 @@ def trace_reverse(
     args: Args, leaves: Sequence[float] | None = None
 ) -> tuple[Tag, list[Value], object]:
     """Run `f` with its leaves (`args.leaves`, or `leaves`) as fresh nodes of a new reverse tag."""
-    with new_tag(REVERSE, args.origin) as tag:
+    with new_tag(REVERSE, args.origin) as tag, growing_graph():
         nodes = [make_value(x, (), None, tag) for x in (args.leaves if leaves is None else leaves)]
         out = args.call(nodes)
     return tag, nodes, out
