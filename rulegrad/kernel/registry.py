@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeAlias, final
 
-from rulegrad.kernel.errors import BuiltinOpError, DuplicateOpError, UnknownOpError
+from rulegrad.kernel.errors import ArgumentError, BuiltinOpError, DuplicateOpError, UnknownOpError
 from rulegrad.kernel.op import BUILTIN, Op, OpCode
 from rulegrad.kernel.rules import ForwardFn, JvpRule, PartialsRule, VjpRule
 
@@ -58,6 +58,10 @@ class OpRegistry:
             return self._ops[name]
         except KeyError:
             pass
+        except TypeError:  # unhashable
+            pass
+        if not isinstance(name, str):
+            raise ArgumentError(f"an op's name is a str, not {type(name).__name__}")
         staged = self._staging.into
         if staged is not None and name in staged._ops:
             return staged._ops[name]

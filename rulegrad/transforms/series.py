@@ -61,9 +61,20 @@ def _as_number(x: object) -> float:
     return x if type(x) is float or isinstance(x, Node) else float(x)  # type: ignore[return-value,arg-type]
 
 
+# Taylor mode's cost grows with the square of the order: past this it would run for days.
+MAX_ORDER: Final = 100_000
+
+
 def _check_order(order: object, origin: str) -> int:
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise ArgumentError(f"{origin}: order must be a non-negative int, got {order!r}")
+    if order > MAX_ORDER:
+        digits = str(order)
+        shown = digits if len(digits) <= 12 else f"{digits[:6]}... ({len(digits)} digits)"
+        raise ArgumentError(
+            f"{origin}: order {shown} is more than {MAX_ORDER:,}; the cost grows with the "
+            "square of the order"
+        )
     return order
 
 

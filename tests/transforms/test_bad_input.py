@@ -159,3 +159,22 @@ def test_bad_input_raises_a_rulegrad_error(
         attempt()
     assert isinstance(caught.value, rg.RulegradError)
     assert isinstance(caught.value, (TypeError, ValueError)), "and the matching builtin"
+
+
+def test_more_bad_input_is_a_rulegrad_error() -> None:
+    names: list[object] = [None, [], 3]
+    for name in names:
+        with pytest.raises(rg.ArgumentError, match="an op's name is a str"):
+            rg.registry.get(name)  # type: ignore[arg-type]
+    for order in (10**400, 100_001):
+        with pytest.raises(rg.ArgumentError, match="is more than 100,000"):
+            rg.derivative(rg.sin, order)
+        with pytest.raises(rg.ArgumentError, match="is more than 100,000"):
+            rg.taylor(rg.sin, order=order)
+    with pytest.raises(rg.RangeError, match="too large for a float"):
+        rg.Value(10**400)
+    for bad in (5, "ab", None):
+        with pytest.raises(rg.ArgumentError, match="must be an iterable"):
+            rg.sum(bad)  # type: ignore[arg-type]
+        with pytest.raises(rg.ArgumentError, match="must be an iterable"):
+            rg.dot(bad, [1.0])  # type: ignore[arg-type]
