@@ -191,8 +191,9 @@ class _Writer:
     # -- pull
 
     def write_pull(self) -> None:
-        """The backward step: partials for the inputs of `tag` only, then the grads."""
-        self.emit(0, "def pull(node, ct, tag):")
+        """The backward step: partials for the inputs of `tag` only, then their grads; then
+        each such input has one user fewer left to step, and is ready when none is left."""
+        self.emit(0, "def pull(node, ct, tag, users, ready):")
         slots = ["node._a", "node._b"][: self.arity]
         for i, slot in enumerate(slots):
             self.emit(1, f"x{i} = {slot}")
@@ -238,6 +239,10 @@ class _Writer:
             self.emit(3, f"x{i}.grad = c{i}")
             self.emit(2, "else:")
             self.emit(3, f"x{i}.grad = g + c{i}")
+            self.emit(2, f"left = users[x{i}] - 1")
+            self.emit(2, f"users[x{i}] = left")
+            self.emit(2, "if not left:")
+            self.emit(3, f"ready(x{i})")
         self.emit(1, "return True")
 
 

@@ -36,8 +36,10 @@ __all__ = ["REVERSE", "Pull", "ReverseEngine", "backward", "make_value"]
 
 _new = object.__new__
 
-# An op's generated reverse step: (node, float cotangent, tag) -> whether it handled the node.
-Pull = Callable[[Value, float, Tag], bool]
+# An op's generated reverse step: (node, float cotangent, tag, users, ready) -> whether it
+# handled the node; if so, it also released the node's inputs (one user fewer each, and
+# `ready(input)` for those with none left), as `_sweep` does otherwise.
+Pull = Callable[[Value, float, Tag, dict[Value, int], Callable[[Value], None]], bool]
 
 
 def make_value(data: Scalar, inputs: tuple[Scalar, ...], op: Op | None, tag: Tag) -> Value:
@@ -180,8 +182,9 @@ def _sweep(
         if type(cotangent) is float:
             if cotangent != 0.0:
                 pull: Pull | None = op._pull  # type: ignore[assignment]
-                if pull is None or not pull(node, cotangent, tag):
-                    _general_step(node, op, cotangent, tag)
+                if pull is not None and pull(node, cotangent, tag, users, take):
+                    continue  # stepped, and its inputs released
+                _general_step(node, op, cotangent, tag)
         else:
             _general_step(node, op, cotangent, tag)
         a = node._a
