@@ -54,18 +54,21 @@ def measure(
     # from here on, so a collection during a timed call costs what it would in a process
     # that had loaded only this one library, not every peer.
     gc.freeze()
-    outputs: list[Output] = []
-    for _ in range(warmup):
+    try:
+        outputs: list[Output] = []
+        for _ in range(warmup):
+            gc.collect()
+            outputs.append(run())
+        times: list[float] = []
+        while not times or (len(times) < repeat and sum(times) < budget_s):
+            gc.collect()
+            start = time.perf_counter()
+            output = run()
+            times.append(time.perf_counter() - start)
+            outputs.append(output)
         gc.collect()
-        outputs.append(run())
-    times: list[float] = []
-    while not times or (len(times) < repeat and sum(times) < budget_s):
-        gc.collect()
-        start = time.perf_counter()
-        output = run()
-        times.append(time.perf_counter() - start)
-        outputs.append(output)
-    gc.collect()
+    finally:
+        gc.unfreeze()  # the caller's process as it was: the next case freezes its own
     return outputs[-1], times
 
 

@@ -12,6 +12,13 @@ import rulegrad as rg
 from rulegrad.transforms._collector import growing_graph
 
 
+@pytest.fixture(autouse=True)
+def _nothing_frozen() -> None:
+    """Each test starts with no frozen objects (a benchmark run in this process may have
+    left some), as a program that never called gc.freeze() would."""
+    gc.unfreeze()
+
+
 class _Cycle:
     """Garbage only the cyclic collector can free."""
 
