@@ -21,7 +21,7 @@ from typing import Final, Literal, NoReturn
 
 from rulegrad.compiler._recorder import Trace
 from rulegrad.kernel import Op
-from rulegrad.modes.source import Namespace, literal, load
+from rulegrad.modes.source import Namespace, literal, load, scaled
 
 __all__ = ["KINDS", "Kind", "NeedsDynamicError", "build", "generate"]
 
@@ -154,7 +154,7 @@ class _Writer:
             if partials is None:
                 self.emit(f"{self.fallback}()  # no reverse rule: the dynamic mode raises")
                 return
-            contributions = [_scale(p, cotangent) for p in partials]
+            contributions = [scaled(p, cotangent) for p in partials]
         for arg, contribution in zip(args, contributions, strict=True):
             if type(arg) is int:
                 if arg not in assigned:
@@ -175,22 +175,13 @@ class _Writer:
         if partials is None:
             self.emit(f"{self.fallback}()  # no forward rule: the dynamic mode raises")
             return
-        terms = [_scale(partials[j], f"t{a}") for j, a in enumerate(args) if type(a) is int]
+        terms = [scaled(partials[j], f"t{a}") for j, a in enumerate(args) if type(a) is int]
         if not terms:
             self.emit(f"t{i} = 0.0")
         for start in range(0, len(terms), _TERMS_PER_LINE):
             chunk = terms[start : start + _TERMS_PER_LINE]
             head = [f"t{i}"] if start else []
             self.emit(f"t{i} = {' + '.join(head + chunk)}")
-
-
-def _scale(partial: str, direction: str) -> str:
-    """partial * direction, as the dynamic modes' `scale` computes it."""
-    if partial == "1.0":
-        return direction
-    if partial == "(-1.0)":
-        return f"-{direction}"  # the same float as -1.0 * direction
-    return f"{partial} * {direction}"
 
 
 def _tuple(items: Sequence[str]) -> str:

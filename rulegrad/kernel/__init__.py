@@ -31,6 +31,7 @@ from rulegrad.kernel.nodes import (
     Value,
     as_real,
     inputs_of,
+    new_value,
     to_float,
 )
 from rulegrad.kernel.op import BUILTIN, MATH_ERRORS, SPECIALIZER, BinaryOp, Op, UnaryOp
@@ -48,7 +49,7 @@ from rulegrad.kernel.rules import (
     VjpRule,
 )
 from rulegrad.kernel.tags import ROOT_FORWARD, ROOT_REVERSE, Engine, Tag, escaped, new_tag
-from rulegrad.kernel.traversal import toposort, users_first
+from rulegrad.kernel.traversal import count_users, release, toposort, users_first
 
 __all__ = [
     "BUILTIN",
@@ -97,12 +98,15 @@ __all__ = [
     "Value",
     "VjpRule",
     "as_real",
+    "count_users",
     "define_op",
     "escaped",
     "inputs_of",
     "new_tag",
+    "new_value",
     "record",
     "registry",
+    "release",
     "to_float",
     "toposort",
     "users_first",

@@ -31,6 +31,7 @@ __all__ = [
     "Value",
     "as_real",
     "inputs_of",
+    "new_value",
     "to_float",
 ]
 
@@ -294,14 +295,7 @@ class Value(Node):
         >>> x = Value(3.0); y = x * x; z = y.detach() * x; z.backward(); x.grad
         9.0
         """
-        leaf = Value.__new__(Value)
-        leaf.data = self.data
-        leaf.grad = 0.0
-        leaf._by = None
-        leaf._a = None
-        leaf._b = None
-        leaf._tag = self._tag
-        return leaf
+        return new_value(self.data, (), None, self._tag)
 
     def _repr_svg_(self) -> str | None:
         """The graph below this node, drawn for Jupyter; None keeps the next representation."""
@@ -317,6 +311,25 @@ class Value(Node):
         label = self.label
         shown = f", label={label!r}" if label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{shown})"
+
+
+def new_value(data: Scalar, inputs: tuple[Scalar, ...], op: Op | None, tag: Tag) -> Value:
+    """A node of `tag` made by `op` from `inputs` (a leaf for None), without the checks
+    `Value()` makes on user input: how the engines and the recorders make nodes."""
+    node: Value = Value.__new__(Value)
+    node.data = data  # type: ignore[assignment]
+    node.grad = 0.0
+    node._by = op
+    if op is None:
+        node._a = node._b = None
+    elif len(inputs) == 1:
+        node._a, node._b = inputs[0], None
+    elif len(inputs) == 2:
+        node._a, node._b = inputs
+    else:
+        node._a, node._b = inputs, MANY
+    node._tag = tag
+    return node
 
 
 def inputs_of(node: Value) -> tuple[Scalar, ...]:

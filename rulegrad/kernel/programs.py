@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Final, TypeAlias, final
 
-from rulegrad.kernel.nodes import MANY, Node, Scalar, Value, inputs_of
+from rulegrad.kernel.nodes import Node, Scalar, Value, inputs_of, new_value
 from rulegrad.kernel.tags import Tag, new_tag
 
 if TYPE_CHECKING:
@@ -154,13 +154,7 @@ class Recorder:
 
     def leaf(self, tag: Tag) -> Value:
         """A symbol: a node of `tag` with no op and no number."""
-        node: Value = Value.__new__(Value)
-        node.data = self.placeholder  # type: ignore[assignment]
-        node.grad = 0.0
-        node._by = None
-        node._a = node._b = None
-        node._tag = tag
-        return node
+        return new_value(self.placeholder, (), None, tag)  # type: ignore[arg-type]
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
         for arg in args:
@@ -168,17 +162,7 @@ class Recorder:
                 raise self.on_outside(op, arg)
         if self.max_steps is not None and len(self.tape) >= self.max_steps:
             raise (self.too_many or NotTraceableError)(self.max_steps)
-        node: Value = Value.__new__(Value)
-        node.data = self.placeholder  # type: ignore[assignment]
-        node.grad = 0.0
-        node._by = op
-        if len(args) == 1:
-            node._a, node._b = args[0], None
-        elif len(args) == 2:
-            node._a, node._b = args
-        else:
-            node._a, node._b = args, MANY
-        node._tag = tag
+        node = new_value(self.placeholder, args, op, tag)  # type: ignore[arg-type]
         self.tape.append(node)
         return node
 

@@ -7,21 +7,19 @@ would scan, and its cost per node stays flat however large the graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rulegrad.kernel.nodes import MANY, Value
 from rulegrad.kernel.tags import Tag
 
-__all__ = ["toposort", "users_first"]
+__all__ = ["count_users", "release", "toposort", "users_first"]
 
 
-def users_first(roots: Iterable[Value], tag: Tag) -> list[Value]:
-    """The `Value`s of `tag` reachable from `roots`, each before all of its inputs.
-
-    This is the order of a backward pass. Nodes of other tags are constants at this level
-    and are not entered.
-    """
-    users: dict[Value, int] = {}  # node -> how many edges from reachable nodes lead to it
+def count_users(roots: Iterable[Value], tag: Tag) -> tuple[dict[Value, int], list[Value]]:
+    """The `Value`s of `tag` reachable from `roots`, each with how many edges from reachable
+    nodes lead to it; and the roots, once each. Nodes of other tags are constants at this
+    level and are not entered."""
+    users: dict[Value, int] = {}
     stack: list[Value] = []
     for root in roots:
         if root not in users:
@@ -29,6 +27,7 @@ def users_first(roots: Iterable[Value], tag: Tag) -> list[Value]:
             stack.append(root)
     starts = list(stack)
     found = stack.append
+    count = users.get
     while stack:
         node = stack.pop()
         a = node._a
@@ -37,50 +36,67 @@ def users_first(roots: Iterable[Value], tag: Tag) -> list[Value]:
         if b is MANY:
             for x in a:  # type: ignore[attr-defined]
                 if type(x) is Value and x._tag is tag:
-                    if x in users:
-                        users[x] += 1
-                    else:
+                    n = count(x)
+                    if n is None:
                         users[x] = 1
                         found(x)
+                    else:
+                        users[x] = n + 1
             continue
         if type(a) is Value and a._tag is tag:
-            if a in users:
-                users[a] += 1
-            else:
+            n = count(a)
+            if n is None:
                 users[a] = 1
                 found(a)
-        if type(b) is Value and b._tag is tag:
-            if b in users:
-                users[b] += 1
             else:
+                users[a] = n + 1
+        if type(b) is Value and b._tag is tag:
+            n = count(b)
+            if n is None:
                 users[b] = 1
                 found(b)
+            else:
+                users[b] = n + 1
+    return users, starts
+
+
+def release(node: Value, tag: Tag, users: dict[Value, int], ready: Callable[[Value], None]) -> None:
+    """Count `node` as done for each of its inputs of `tag`; `ready(x)` for those with no
+    user left to wait for."""
+    a = node._a
+    b = node._b
+    if b is MANY:
+        for x in a:  # type: ignore[attr-defined]
+            if type(x) is Value and x._tag is tag:
+                left = users[x] - 1
+                users[x] = left
+                if not left:
+                    ready(x)
+        return
+    if type(a) is Value and a._tag is tag:
+        left = users[a] - 1
+        users[a] = left
+        if not left:
+            ready(a)
+    if type(b) is Value and b._tag is tag:
+        left = users[b] - 1
+        users[b] = left
+        if not left:
+            ready(b)
+
+
+def users_first(roots: Iterable[Value], tag: Tag) -> list[Value]:
+    """The `Value`s of `tag` reachable from `roots`, each before all of its inputs.
+
+    This is the order of a backward pass (`rulegrad.modes.reverse` walks the same way).
+    """
+    users, starts = count_users(roots, tag)
     order: list[Value] = []
     ready = [root for root in starts if users[root] == 0]
-    take = ready.append
     while ready:
         node = ready.pop()
         order.append(node)
-        a = node._a
-        b = node._b
-        if b is MANY:
-            for x in a:  # type: ignore[attr-defined]
-                if type(x) is Value and x._tag is tag:
-                    left = users[x] - 1
-                    users[x] = left
-                    if not left:
-                        take(x)
-            continue
-        if type(a) is Value and a._tag is tag:
-            left = users[a] - 1
-            users[a] = left
-            if not left:
-                take(a)
-        if type(b) is Value and b._tag is tag:
-            left = users[b] - 1
-            users[b] = left
-            if not left:
-                take(b)
+        release(node, tag, users, ready.append)
     return order
 
 

@@ -23,7 +23,7 @@ from typing import Final
 
 from rulegrad.kernel import MATH_ERRORS, Dual, Op, Scalar, Value
 from rulegrad.modes.reverse import Pull
-from rulegrad.modes.source import Namespace, load
+from rulegrad.modes.source import Namespace, load, scaled
 
 __all__ = ["specialize"]
 
@@ -183,7 +183,7 @@ class _Writer:
             lines, partials = self.partials(primals, wanted)
             for line in lines:
                 self.emit(depth, line)
-            terms = [_scale(partials[i], f"t{i}") for i in chosen]
+            terms = [scaled(partials[i], f"t{i}") for i in chosen]
             self.emit(depth, f"t = {' + '.join(terms)}")
 
         branch(depth, [], moving)
@@ -226,7 +226,7 @@ class _Writer:
             for line in lines:
                 self.emit(depth, line)
             for i in chosen:
-                self.emit(depth, f"c{i} = {_scale(partials[i], 'ct')}")
+                self.emit(depth, f"c{i} = {scaled(partials[i], 'ct')}")
 
         branch(2, [], list(range(self.arity)))
         self.emit(1, f"except {self.errors}:")
@@ -244,15 +244,6 @@ class _Writer:
             self.emit(2, "if not left:")
             self.emit(3, f"ready(x{i})")
         self.emit(1, "return True")
-
-
-def _scale(partial: str, direction: str) -> str:
-    """partial * direction, as `scale` computes it for floats."""
-    if partial == "1.0":
-        return direction
-    if partial == "(-1.0)":
-        return f"-{direction}"  # the same float as -1.0 * direction
-    return f"{partial} * {direction}"
 
 
 def _product(kinds: tuple[str, ...], n: int) -> list[tuple[str, ...]]:

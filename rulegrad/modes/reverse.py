@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import Final, final
 
 from rulegrad.kernel import (
-    MANY,
     MATH_ERRORS,
     MissingRuleError,
     Node,
@@ -25,7 +24,10 @@ from rulegrad.kernel import (
     Scalar,
     Tag,
     Value,
+    count_users,
     inputs_of,
+    new_value,
+    release,
     to_float,
     users_first,
 )
@@ -34,7 +36,6 @@ from rulegrad.modes._contraction import accumulate, moving, scale
 
 __all__ = ["REVERSE", "Pull", "ReverseEngine", "backward", "make_value"]
 
-_new = object.__new__
 
 # An op's generated reverse step: (node, float cotangent, tag, users, ready) -> whether it
 # handled the node; if so, it also released the node's inputs (one user fewer each, and
@@ -42,22 +43,8 @@ _new = object.__new__
 Pull = Callable[[Value, float, Tag, dict[Value, int], Callable[[Value], None]], bool]
 
 
-def make_value(data: Scalar, inputs: tuple[Scalar, ...], op: Op | None, tag: Tag) -> Value:
-    """A node of `tag`, without the checks `Value()` makes on user input."""
-    node: Value = _new(Value)
-    node.data = data  # type: ignore[assignment]
-    node.grad = 0.0
-    node._by = op
-    if op is None:
-        node._a = node._b = None
-    elif len(inputs) == 1:
-        node._a, node._b = inputs[0], None
-    elif len(inputs) == 2:
-        node._a, node._b = inputs
-    else:
-        node._a, node._b = inputs, MANY
-    node._tag = tag
-    return node
+# How the transforms make leaves of a tag, and this engine its nodes.
+make_value = new_value
 
 
 @final
@@ -100,50 +87,15 @@ def backward(seeds: Sequence[tuple[Value, Scalar]], *, accumulate: bool) -> list
     in one walk and stepping through them in a second: nothing is allocated per node.
     """
     tag = seeds[0][0]._tag
-    users: dict[Value, int] = {}  # node -> how many of its users are still to be stepped
+    users, starts = count_users([root for root, _ in seeds], tag)
     # This pass's cotangents start from zero; the grads already there (usually none: a
     # fresh graph, or zero_grad) are set aside, and put back if the pass fails.
     saved: list[tuple[Value, float]] = []
-    stack: list[Value] = []
-    for root, _ in seeds:
-        if root not in users:
-            users[root] = 0
-            stack.append(root)
-    starts = list(stack)
-    found = stack.append
-    count = users.get
-    while stack:
-        node = stack.pop()
+    for node in users:
         old = node.grad
         if type(old) is not float or old != 0.0:
             saved.append((node, old))
             node.grad = 0.0
-        a = node._a
-        b = node._b
-        if b is MANY:
-            for x in a:  # type: ignore[attr-defined]
-                if type(x) is Value and x._tag is tag:
-                    n = count(x)
-                    if n is None:
-                        users[x] = 1
-                        found(x)
-                    else:
-                        users[x] = n + 1
-            continue
-        if type(a) is Value and a._tag is tag:
-            n = count(a)
-            if n is None:
-                users[a] = 1
-                found(a)
-            else:
-                users[a] = n + 1
-        if type(b) is Value and b._tag is tag:
-            n = count(b)
-            if n is None:
-                users[b] = 1
-                found(b)
-            else:
-                users[b] = n + 1
     try:
         leaves = _sweep(users, starts, seeds, tag)
         if not _finite_sum(leaves) and _finite_outputs(seeds):
@@ -187,26 +139,7 @@ def _sweep(
                 _general_step(node, op, cotangent, tag)
         else:
             _general_step(node, op, cotangent, tag)
-        a = node._a
-        b = node._b
-        if b is MANY:
-            for x in a:  # type: ignore[attr-defined]
-                if type(x) is Value and x._tag is tag:
-                    left = users[x] - 1
-                    users[x] = left
-                    if not left:
-                        take(x)
-            continue
-        if type(a) is Value and a._tag is tag:
-            left = users[a] - 1
-            users[a] = left
-            if not left:
-                take(a)
-        if type(b) is Value and b._tag is tag:
-            left = users[b] - 1
-            users[b] = left
-            if not left:
-                take(b)
+        release(node, tag, users, take)
     return leaves
 
 

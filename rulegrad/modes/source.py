@@ -15,7 +15,7 @@ from typing import Final
 
 from rulegrad.kernel import Op, Program
 
-__all__ = ["Namespace", "literal", "load"]
+__all__ = ["Namespace", "literal", "load", "scaled"]
 
 _MATH: Final = re.compile(r"\b_m\.([A-Za-z]\w*)")  # a math function in a checked template
 
@@ -81,6 +81,16 @@ class Namespace:
             lines.append(f"{names[n + k]} = {self.forward(op, [atom(a) for a in args])}")
         outputs = [atom(a) if w else "0.0" for a, w in zip(program.outputs, wanted, strict=True)]
         return lines, outputs
+
+
+def scaled(partial: str, direction: str) -> str:
+    """Source for partial * direction, as the engines' `scale` computes it on floats (1.0 and
+    -1.0 give the direction itself and its negation: the same floats, with no product)."""
+    if partial == "1.0":
+        return direction
+    if partial == "(-1.0)":
+        return f"-{direction}"
+    return f"{partial} * {direction}"
 
 
 def literal(x: float) -> str:
