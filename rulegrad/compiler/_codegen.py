@@ -82,13 +82,15 @@ class _Writer:
         self.header("value_and_grad", "")
         self.forward_sweep(tangents=False)
         out = self.program.outputs[0]
-        assigned: set[int] = set()
+        # value index -> the name holding its adjoint so far: g<i>, or the name of another
+        # adjoint it equals (a partial of 1.0 passes the cotangent on: no copy is made)
+        adjoint: dict[int, str] = {}
         if type(out) is int:
             self.emit(f"g{out} = 1.0")
-            assigned.add(out)
+            adjoint[out] = f"g{out}"
             for k in self.trace.backward:
-                self.pull_back(k, assigned)
-        grads = [f"g{i}" if i in assigned else "0.0" for i in range(self.n)]
+                self.pull_back(k, adjoint)
+        grads = [adjoint.get(i, "0.0") for i in range(self.n)]
         self.emit(f"return {self.output('v')}, {_tuple(grads)}")
 
     def jvp(self) -> None:
@@ -139,11 +141,11 @@ class _Writer:
         self.emit(f"{_tuple(names)} = {rule}(v{i}, {', '.join(inputs)})")
         return names
 
-    def pull_back(self, k: int, assigned: set[int]) -> None:
+    def pull_back(self, k: int, adjoint: dict[int, str]) -> None:
         """Add step k's contributions to the adjoints of its traced inputs."""
         op, args = self.program.steps[k]
         i = self.n + k
-        cotangent = f"g{i}"
+        cotangent = adjoint.get(i, f"g{i}")  # unset only after a _fallback(), never run
         if op.vjp is not None:
             contributions = [f"c{i}_{j}" for j in range(len(args))]
             vjp = self.namespace.bind(op.vjp)
@@ -157,11 +159,15 @@ class _Writer:
             contributions = [scaled(p, cotangent) for p in partials]
         for arg, contribution in zip(args, contributions, strict=True):
             if type(arg) is int:
-                if arg not in assigned:
-                    assigned.add(arg)
+                so_far = adjoint.get(arg)
+                if so_far is None and contribution.isidentifier():
+                    adjoint[arg] = contribution  # the same float: a name for it is enough
+                elif so_far is None:
                     self.emit(f"g{arg} = {contribution}")
+                    adjoint[arg] = f"g{arg}"
                 else:
-                    self.emit(f"g{arg} = g{arg} + {contribution}")
+                    self.emit(f"g{arg} = {so_far} + {contribution}")
+                    adjoint[arg] = f"g{arg}"
 
     def push_forward(self, i: int, op: Op, args: Sequence[int | float]) -> None:
         """The step's tangent: its partials contracted with the input tangents."""
