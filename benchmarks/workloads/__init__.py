@@ -1,7 +1,7 @@
 """The workloads, in the order the suite runs and reports them."""
 
 from benchmarks.core import Workload
-from benchmarks.workloads import chain, mlp, rosenbrock, scaling, taylor, wide
+from benchmarks.workloads import chain, compile_size, mlp, rosenbrock, scaling, taylor, wide
 
 __all__ = ["WORKLOADS"]
 
@@ -17,5 +17,6 @@ WORKLOADS: dict[str, Workload] = {
         rosenbrock.HESSIAN,
         scaling.SCALING,
         taylor.TAYLOR,
+        compile_size.COMPILE_SIZE,
     )
 }
