@@ -151,6 +151,7 @@ def to_json(
                 "title": workload.title,
                 "note": workload.note,
                 "kind": workload.kind,
+                "isolate": workload.isolate,
                 "rows": entries,
             }
         )
