@@ -1,5 +1,9 @@
 """`python -m benchmarks`: run the suite, print the markdown report, write the JSON.
 
+`--page docs/benchmarks.md` also writes the report into the documentation's benchmarks
+page, and `--render RESULTS.json` makes the report of a run saved with `--json` without
+running anything (after a change to the report's format, say).
+
 Exits 1 when any case's numbers disagree with the reference or a rulegrad case fails,
 2 for bad options, 0 otherwise. Peers that are not installed are reported as skipped.
 """
@@ -15,9 +19,10 @@ from pathlib import Path
 
 from benchmarks.core import Row, Workload
 from benchmarks.harness import Settings
+from benchmarks.page import PageError, with_report
 from benchmarks.report import machine, to_json
 from benchmarks.runner import problems, run_workload
-from benchmarks.tables import markdown
+from benchmarks.tables import markdown, markdown_from_json
 from benchmarks.targets import evaluate
 from benchmarks.workloads import WORKLOADS
 
@@ -79,12 +84,57 @@ def _parser() -> argparse.ArgumentParser:
         help="run only this case id, e.g. rulegrad, torch (repeatable)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the results here")
+    parser.add_argument(
+        "--page",
+        type=Path,
+        metavar="PATH",
+        help="also write the report into this page, between its markers "
+        "(docs/benchmarks.md: the documentation's benchmarks page)",
+    )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="RESULTS",
+        help="run nothing: print (and with --page, write) the report of results saved with --json",
+    )
     return parser
+
+
+def _write_page(path: Path, report: str, *, dry_run: bool = False) -> int:
+    """Put `report` into the page at `path`; 2 (and why, on stderr) if it cannot.
+
+    With `dry_run`, only check that it could: before a run, not after it.
+    """
+    try:
+        page = with_report(path.read_text(encoding="utf-8"), report, path)
+        if not dry_run:
+            path.write_text(page, encoding="utf-8")
+    except (OSError, PageError) as error:
+        print(
+            f"python -m benchmarks: cannot write the report into {path}: {error}", file=sys.stderr
+        )
+        return 2
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    """The report of a saved run, printed and, with --page, written into the page."""
+    try:
+        document = json.loads(args.render.read_text(encoding="utf-8"))
+        report = markdown_from_json(document)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"python -m benchmarks: cannot read results from {args.render}: {error!r}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    sys.stdout.write(report)
+    return _write_page(args.page, report) if args.page is not None else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite as the command line says; the exit status says whether it was correct."""
     args = _parser().parse_args(argv)
+    if args.render is not None:
+        return _render(args)
     if args.repeat < 1 or args.budget <= 0 or args.timeout <= 0 or args.memory_limit <= 0:
         print(
             "python -m benchmarks: --repeat, --budget, --timeout and --memory-limit must be "
@@ -109,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.page is not None and _write_page(args.page, "", dry_run=True):
+        return 2
     info = machine()
     results: list[tuple[Workload, list[Row]]] = []
     for workload in workloads:
@@ -116,10 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     found = problems([row for _, rows in results for row in rows])
     targets = [] if settings.smoke else evaluate(results)
     options = dataclasses.asdict(settings)
-    sys.stdout.write(markdown(info, options, results, targets, found))
+    report = markdown(info, options, results, targets, found)
+    sys.stdout.write(report)
     if args.json is not None:
         document = to_json(info, options, results, targets, found)
         args.json.write_text(json.dumps(document, indent=1, allow_nan=False) + "\n")
+    if args.page is not None and _write_page(args.page, report):
+        return 2
     return 1 if found else 0
 
 

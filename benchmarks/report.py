@@ -14,6 +14,7 @@ from typing import Any
 from benchmarks.core import Output, Row, Workload
 
 __all__ = [
+    "from_json",
     "machine",
     "median",
     "quartiles",
@@ -113,7 +114,7 @@ def _finite(x: float | None) -> float | None:
 def row_from_json(data: dict[str, Any]) -> Row:
     """The inverse of `row_to_json` (the worker's row, read back by the parent)."""
     output = None
-    if data["derivative"] is not None:
+    if data.get("derivative") is not None:  # `to_json` leaves derivatives out
         output = Output(data["value"], tuple(data["derivative"]))
     return Row(
         data["workload"],
@@ -151,6 +152,7 @@ def to_json(
                 "title": workload.title,
                 "note": workload.note,
                 "kind": workload.kind,
+                "isolate": workload.isolate,
                 "rows": entries,
             }
         )
@@ -162,3 +164,25 @@ def to_json(
         "workloads": workloads,
         "targets": targets,
     }
+
+
+def from_json(document: dict[str, Any]) -> list[tuple[Workload, list[Row]]]:
+    """The workloads and rows of a document `to_json` wrote: enough to make its report again.
+
+    The workloads carry their name, title, note, kind and isolation only (no cases): a
+    saved run is read, never rerun.
+    """
+    results = []
+    for entry in document["workloads"]:
+        workload = Workload(
+            name=entry["name"],
+            title=entry["title"],
+            note=entry["note"],
+            cases=lambda size: [],
+            sizes=(),
+            smoke_sizes=(),
+            kind=entry["kind"],
+            isolate=entry.get("isolate", False),
+        )
+        results.append((workload, [row_from_json(row) for row in entry["rows"]]))
+    return results

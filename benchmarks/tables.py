@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.core import Row, Workload
-from benchmarks.report import median, quartiles, ratio
+from benchmarks.report import from_json, median, quartiles, ratio
 
-__all__ = ["markdown"]
+__all__ = ["markdown", "markdown_from_json"]
 
 
 def _time(seconds: float | None) -> str:
@@ -173,7 +173,7 @@ def markdown(
     targets: Sequence[dict[str, Any]],
     problems: Sequence[str],
 ) -> str:
-    """The report in markdown, ready to paste into the README."""
+    """The report in markdown: what the command prints, and the docs' benchmarks page shows."""
     versions = ", ".join(f"{name} {v or 'not installed'}" for name, v in info["packages"].items())
     load = info["load_average"]
     how = (
@@ -207,7 +207,7 @@ def markdown(
     if measured:
         lines += [
             "",
-            "### Targets (issues 5 and 13)",
+            "### Targets",
             "",
             "| target | goal | measured | met |",
             "|---|---|---|---|",
@@ -221,3 +221,14 @@ def markdown(
         lines += ["", "**Problems** (the command exits non-zero):", ""]
         lines += [f"- {_cell(p)}" for p in problems]
     return "\n".join(lines) + "\n"
+
+
+def markdown_from_json(document: dict[str, Any]) -> str:
+    """The report of a run saved with `--json`, exactly as that run printed it."""
+    return markdown(
+        document["machine"],
+        document["settings"],
+        from_json(document),
+        document["targets"],
+        document["problems"],
+    )

@@ -23,9 +23,10 @@ from benchmarks.check import check_rows, relative_error
 from benchmarks.core import Case, Output, Prepared, Row, Workload
 from benchmarks.harness import Settings, memory_status, run_case
 from benchmarks.isolation import run_isolated
+from benchmarks.page import BEGIN, END, report_in, with_report
 from benchmarks.report import row_to_json
 from benchmarks.runner import problems, run_workload
-from benchmarks.tables import markdown
+from benchmarks.tables import markdown, markdown_from_json
 from benchmarks.workloads import WORKLOADS, chain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,3 +185,40 @@ def test_an_isolated_case_past_its_memory_cap_is_killed_and_reported() -> None:
     row = run_isolated(chain.HUGE, _rulegrad_chain_case(1_000_000), 1_000_000, settings)
     assert row.status == "failed" and row.detail.startswith("killed at")
     assert "resident memory (cap" in row.detail
+
+
+def test_the_report_goes_into_the_docs_page_and_renders_again_from_the_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(WORKLOADS, "toy", _workload(TOY[:3]))
+    results, page = tmp_path / "toy.json", tmp_path / "page.md"
+    page.write_text(f"# Words kept\n\n{BEGIN}\nan old report\n{END}\n\nMore words.\n")
+    assert (
+        command.main(["--smoke", "--only", "toy", "--json", str(results), "--page", str(page)]) == 0
+    )
+    printed = capsys.readouterr().out
+    text = page.read_text()
+    assert text.startswith(f"# Words kept\n\n{BEGIN}\n\n") and text.endswith(
+        f"{END}\n\nMore words.\n"
+    )
+    assert report_in(text) == printed and "an old report" not in text
+    assert "| right label |" in printed
+    # The saved run gives the same report, without running anything.
+    page.write_text(with_report(text, "stale"))
+    assert command.main(["--render", str(results), "--page", str(page)]) == 0
+    assert capsys.readouterr().out == printed == report_in(page.read_text())
+    assert markdown_from_json(json.loads(results.read_text())) == printed
+
+
+def test_a_page_without_markers_is_refused_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(WORKLOADS, "toy", _workload(TOY[:3]))
+    page = tmp_path / "page.md"
+    page.write_text("# No markers\n")
+    assert command.main(["--smoke", "--only", "toy", "--page", str(page)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "needs the lines" in err and page.read_text() == "# No markers\n"
+    (tmp_path / "not.json").write_text("{}")
+    assert command.main(["--render", str(tmp_path / "not.json")]) == 2
+    assert "cannot read results from" in capsys.readouterr().err

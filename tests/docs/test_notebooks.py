@@ -87,6 +87,8 @@ def test_own_ops_modes_and_compile(tmp_path: Path) -> None:
     assert "logcosh(800) = 799.306853" in text
     assert "<rulegrad op hyp/2 (user)> ('x', 'y') 5.0" in text
     assert "swish (user): 4 points" in text
+    # The generated code's partials come from pow's rule, written inline as a temporary.
+    assert "    r9_0 = 2.0 * v8\n    g8 = r9_0 * g9\n" in text
     for case in ("plain floats, value only", "rg.compile(loss).value_and_grad"):
         assert case in text  # the measured speeds (their values vary; nothing checks them)
     assert "TracingError" in text
