@@ -22,6 +22,7 @@ from typing import Final, NoReturn, final
 from rulegrad.kernel import (
     Node,
     Op,
+    Placeholder,
     Program,
     Recorder,
     RulegradError,
@@ -48,6 +49,8 @@ _READERS: Final = {
     "__gt__": _COMPARISON,
     "__ge__": _COMPARISON,
     "__bool__": "bool() (an if, while, and, or, not on a traced value)",
+    "__eq__": "a comparison (==, !=)",
+    "__ne__": "a comparison (==, !=)",
 }
 
 
@@ -142,10 +145,13 @@ def _outside(op: Op, arg: Scalar) -> TracingError:
 
 
 @final
-class _Traced:
+class _Traced(Placeholder):
     """The primal of every traced node: it has no number until the compiled code runs."""
 
     __slots__ = ()
+
+    def unusable(self, use: str) -> Exception:
+        return _needs_value(use)
 
     def __repr__(self) -> str:
         return "<traced>"
@@ -178,7 +184,9 @@ TRACED: Final = _Traced()
 
 
 def _inside(frame: FrameType) -> bool:
-    return frame.f_code.co_filename.startswith(_PACKAGE)
+    """Whether `frame` runs rulegrad's code: its modules, or code it generated."""
+    filename = frame.f_code.co_filename
+    return filename.startswith(_PACKAGE) or filename.startswith("<rulegrad")
 
 
 def _needs_value(use: str) -> TracingError:

@@ -27,6 +27,7 @@ __all__ = [
     "OPERATORS",
     "Dual",
     "Node",
+    "Placeholder",
     "Scalar",
     "Value",
     "as_real",
@@ -95,6 +96,36 @@ _FLOAT_HELP: Final = (
     "derivative. Use {attr} for the number, rulegrad.to_float(x) for the innermost number, "
     "and rulegrad ops (rg.sin, rg.exp, ...) instead of math functions"
 )
+
+
+class Placeholder:
+    """The primal of a node being recorded (a rule traced into a program, `f` traced by
+    `rg.compile`): it has no number, so anything that needs one raises `unusable(use)`."""
+
+    __slots__ = ()
+
+    def unusable(self, use: str) -> Exception:
+        """The error for `use` (a comparison, float(), ...) of this placeholder."""
+        return TypeError(f"{use} needs a number, and a node being recorded has none")
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        raise self.unusable("a comparison (==, !=)")
+
+    def __ne__(self, other: object) -> bool:
+        raise self.unusable("a comparison (==, !=)")
+
+
+def _recorded(x: object) -> Placeholder | None:
+    """The placeholder of a node being recorded, else None."""
+    if type(x) is Value:
+        data: object = x.data
+    elif isinstance(x, Node):
+        data = getattr(x, "primal", None)
+    else:
+        return None
+    return data if isinstance(data, Placeholder) else None
 
 
 class Node:
@@ -169,7 +200,21 @@ class Node:
         return OPERATORS.sqrt(self)
 
     # Comparisons look at primal values; `==` and hashing stay identity-based because
-    # nodes are graph vertices (kept in sets and dicts by the traversal), not numbers.
+    # nodes are graph vertices (kept in sets and dicts by the traversal), not numbers. A
+    # node being recorded refuses `==` and `!=` too: identity would quietly pick a branch
+    # (`1.0 if x == 0 else 2.0 * x` traced as if x were never 0).
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        for x in (self, other):
+            placeholder = _recorded(x)
+            if placeholder is not None:
+                raise placeholder.unusable("a comparison (==, !=)")
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
     def __lt__(self, other: Self | float) -> bool:
         return to_float(self) < to_float(other)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Final, TypeAlias, final
 
-from rulegrad.kernel.nodes import Node, Scalar, Value, inputs_of, new_value
+from rulegrad.kernel.nodes import Node, Placeholder, Scalar, Value, inputs_of, new_value
 from rulegrad.kernel.tags import Tag, new_tag
 
 if TYPE_CHECKING:
@@ -94,10 +94,13 @@ class Program:
 
 
 @final
-class _Symbol:
+class _Symbol(Placeholder):
     """The `.data` of a symbol being recorded: it has no number."""
 
     __slots__ = ()
+
+    def unusable(self, use: str) -> Exception:
+        return NotTraceableError()
 
     def __repr__(self) -> str:
         return "<symbol>"

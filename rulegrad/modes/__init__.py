@@ -1,6 +1,7 @@
-"""The engines: reverse mode (`Value` graphs and the topological backward pass) and
-forward mode (dual numbers), and the fast paths generated for both from each op's rule.
-Both engines read every derivative from the op catalogue."""
+"""The engines: reverse mode (`Value` graphs and the topological backward pass), forward
+mode (dual numbers) and Taylor mode (truncated power series, `taylor.py`), and the fast
+paths generated for the first two from each op's rule (`kernels.py`). Every engine reads
+every derivative from the op catalogue; none knows any op by name."""
 
 from rulegrad.modes.forward import CHECKING_FORWARD, FORWARD, make_dual
 from rulegrad.modes.kernels import specialize

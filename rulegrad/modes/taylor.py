@@ -240,9 +240,13 @@ class TaylorEngine:
         return "taylor"
 
     def lift(self, op: Op, args: tuple[Scalar, ...], tag: Tag) -> Scalar:
-        key: tuple[object, ...] = (op, *args)
-        if 0.0 in args:  # keep 0.0 and -0.0 apart, which compare equal
-            key = (*key, tuple(str(a) for a in args if type(a) is float))
+        # Nodes by identity (the series made keeps them alive, so their ids stay theirs),
+        # numbers by value, with 0.0 and -0.0, which compare equal, kept apart.
+        key: tuple[object, ...] = (
+            op,
+            *(repr(a) if type(a) is float and a == 0.0 else a if type(a) is float else id(a)
+              for a in args),
+        )  # fmt: skip
         node = self.memo.get(key)
         if node is None:
             primals: list[float] = []

@@ -8,10 +8,12 @@ differences does not apply to it, and the command line has no use for it.
 
 from __future__ import annotations
 
-from rulegrad.kernel import BUILTIN, UnaryOp
+from typing import overload
+
+from rulegrad.kernel import BUILTIN, Dual, Scalar, UnaryOp, Value
 from rulegrad.kernel.op import OpCode
 
-__all__ = ["stop_gradient"]
+__all__ = ["stop_gradient", "stop_gradient_op"]
 
 
 def _identity(x: float) -> float:
@@ -19,7 +21,7 @@ def _identity(x: float) -> float:
     return x
 
 
-stop_gradient = UnaryOp(
+stop_gradient_op = UnaryOp(
     "stop_gradient",
     forward=_identity,
     partials=lambda out, x: (0.0,),
@@ -36,3 +38,24 @@ stop_gradient = UnaryOp(
     3.0
     """,
 )
+
+
+@overload
+def stop_gradient(x: float) -> float: ...
+@overload
+def stop_gradient(x: Value) -> Value: ...
+@overload
+def stop_gradient(x: Dual) -> Dual: ...
+@overload
+def stop_gradient(x: Scalar) -> Scalar: ...
+
+
+def stop_gradient(x: Scalar) -> Scalar:
+    """The value of `x`, held constant by every enclosing transform, in every mode
+    (`rg.compile` included): its derivative is 0.
+
+    >>> import rulegrad as rg
+    >>> rg.grad(lambda x: x * rg.stop_gradient(x))(3.0)
+    3.0
+    """
+    return stop_gradient_op(x)

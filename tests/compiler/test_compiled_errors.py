@@ -100,6 +100,9 @@ def _branch(x: float) -> float:
         (lambda x: x * max(x, 1.0), "a comparison", "max(x, 1.0)"),
         (lambda x: x * rg.to_float(x), "rg.to_float()", "rg.to_float(x)"),
         (lambda x: x * (x.data > 0), "a comparison", "x.data > 0"),
+        (lambda x: 1.0 if x == 0.0 else x, "a comparison (==, !=)", "x == 0.0"),
+        (lambda x: x if x != 1.0 else 2.0 * x, "a comparison (==, !=)", "x != 1.0"),
+        (lambda x: x * (x.data == 0), "a comparison (==, !=)", "x.data == 0"),
         (lambda x: [1.0, 2.0][x], "TypeError: list indices", "[1.0, 2.0][x]"),
         (lambda x: round(x), "TypeError: type Value doesn't define __round__", "round(x)"),
     ],
@@ -192,3 +195,11 @@ def test_a_trace_longer_than_max_ops_is_refused_before_any_code_is_built() -> No
     for bad in (0, -1, 2.5, True):
         with pytest.raises(rg.ArgumentError, match="max_ops must be a positive int"):
             rg.compile(chain, max_ops=bad)  # type: ignore[arg-type]
+
+
+def test_a_node_from_outside_is_located_in_the_users_code() -> None:
+    outer = rg.Value(2.0)
+    with pytest.raises(rg.TracingError) as raised:
+        rg.compile(lambda x: x * outer)(1.0)
+    assert "test_compiled_errors.py" in raised.value.location
+    assert "<rulegrad" not in raised.value.location

@@ -131,6 +131,20 @@ def test_a_non_finite_value_explains_itself() -> None:
     assert math.isnan(rg.grad(lambda x: x - x)(math.inf)) is False
 
 
+# A rule that branches with == on an input is not traced into one branch: identity
+# comparison would quietly take `x == 0` as false for every x.
+def test_a_rule_branching_with_equality_is_called_not_traced() -> None:
+    kink = rg.Op(
+        "kink_eq", forward=lambda x: x * x,
+        partials=lambda out, x: (5.0 if x == 0 else 2.0 * x,),
+    )  # fmt: skip
+    assert kink.program(1) is None
+    for way, got in _all_ways(kink, 0.0)[:4]:  # Taylor mode calls the rule on series
+        assert got == 5.0, way
+    for way, got in _all_ways(kink, 1.5)[:4]:
+        assert got == 3.0, way
+
+
 # --- 4. A failing backward pass changes nothing -----------------------------------------
 
 

@@ -118,7 +118,8 @@ def dual_numbers() -> None:
 
 
 def every_op_keeps_the_kind() -> None:
-    ops: list[rg.Op] = list(rg.registry)
+    # The built-in ops: other tests and the docs' examples register ops of their own.
+    ops: list[rg.Op] = [op for op in rg.registry if op.source == "built-in"]
     assert len(ops) >= 29
     for op in ops:
         point = op.samples[0]
