@@ -22,6 +22,7 @@ __all__ = [
     "LEAF",
     "TreeDef",
     "flatten_like",
+    "one_level",
     "register_container",
     "tree_flatten",
     "tree_leaves",
@@ -227,6 +228,11 @@ class TreeDef:
     def __repr__(self) -> str:
         return f"TreeDef({_unflatten(self._nodes, [_STAR] * self.num_leaves)!r})"
 
+    def __reduce__(self) -> tuple[Callable[[object], TreeDef], tuple[object]]:
+        # Pickled as an example of the structure (zeros for leaves), and rebuilt from it with
+        # the other process's own container kinds (for Dask's workers, say).
+        return _structure_of, (self.unflatten([0.0] * self.num_leaves),)
+
     def unflatten(self, leaves: Iterable[object]) -> Any:
         """The structure with `leaves` in place of its own, in `tree_flatten`'s order."""
         items = leaves if type(leaves) is list else list(leaves)
@@ -270,6 +276,10 @@ class TreeDef:
     def kinds(self) -> list[str]:
         """The name of each node's kind in pre-order ("leaf", "list", "dict", ...)."""
         return ["leaf" if kind is None else kind.name for kind, _, _ in self._nodes]
+
+
+def _structure_of(example: object) -> TreeDef:
+    return tree_flatten(example)[1]
 
 
 def _hashable(aux: object) -> object:
@@ -399,6 +409,23 @@ def tree_map(function: Callable[[Any], object], x: object) -> Any:
 
 
 _SEQUENCES: Final = (list, tuple)
+
+
+def one_level(x: object) -> tuple[str, list[Any], list[str], Callable[[Sequence[Any]], Any]] | None:
+    """`x` taken apart one level: its kind's name, its children, how each child is named in a
+    path (`[0]`, `['w']`, `.b`), and a function rebuilding `x` from new children; None for a
+    leaf. For walks that pair a structure with a prefix of it (`rg.vmap`'s `in_axes`).
+
+    >>> kind, children, keys, rebuild = one_level({"w": 1.0, "b": 2.0})
+    >>> kind, children, keys, rebuild([3.0, 4.0])
+    ('dict', [2.0, 1.0], ["['b']", "['w']"], {'w': 4.0, 'b': 3.0})
+    """
+    kind = _kind_of(x)
+    if kind is None:
+        return None
+    children, aux = _children(kind, x)
+    keys = [kind.key(aux, i) for i in range(len(children))]
+    return kind.name, children, keys, lambda new: kind.unflatten(aux, list(new))
 
 
 def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]:
