@@ -20,7 +20,7 @@ from rulegrad.kernel import DISPLAY, OPERATORS, ROOT_FORWARD, ROOT_REVERSE, SPEC
 from rulegrad.modes import FORWARD, REVERSE, specialize
 from rulegrad.ops import OPERATOR_TABLE
 from rulegrad.plugins import CATALOGUE_LOADER
-from rulegrad.transforms import register_container
+from rulegrad.transforms.tree import register_sequence_like
 
 __all__ = ["connect"]
 
@@ -35,4 +35,4 @@ def connect() -> None:
     registry.set_miss_hook(CATALOGUE_LOADER.on_miss)
     DISPLAY.svg = pictures.inline_svg
     DISPLAY.html = _tables.inline_html
-    register_container(*CONTAINER)
+    register_sequence_like(*CONTAINER)

@@ -25,6 +25,7 @@ __all__ = [
     "ArrayMath",
     "Vectorized",
     "dask_array_module",
+    "numpy_for_results",
     "numpy_module",
     "reduce_product",
     "total",
@@ -62,9 +63,16 @@ def numpy_module() -> ModuleType | None:
     return _module("numpy") if USE_ARRAYS.enabled else None
 
 
+def numpy_for_results() -> ModuleType:
+    """NumPy, to give results as arrays where arrays came in (even with arrays disabled)."""
+    found = _module("numpy")
+    assert found is not None  # an array came in, so NumPy is there
+    return found
+
+
 def dask_array_module() -> ModuleType | None:
     """`dask.array` if it is installed (only asked once a Dask array has been seen)."""
-    return _module("dask.array") if USE_ARRAYS.enabled else None
+    return _module("dask.array")
 
 
 # math's name -> NumPy's ufunc computing the same function.

@@ -19,7 +19,8 @@ from typing import Any, final, overload
 
 from rulegrad.batching._family import Family
 from rulegrad.batching._run import at_point, run_summed
-from rulegrad.kernel import Node, NotTraceableError, Op, Scalar, to_float
+from rulegrad.kernel import Node, NotTraceableError, Op, Scalar, Tag, Value, to_float
+from rulegrad.kernel.tags import reopened
 from rulegrad.kernel.programs import RECORDING
 
 __all__ = ["Batch", "Call"]
@@ -63,7 +64,8 @@ class Call:
             for x, m in zip(self.leaves, self.family.mapped, strict=True)
         ]
         try:
-            out = self.family.flat(*leaves)
+            with reopened(_tags(self.leaves)):  # a transform reading its output, once done
+                out = self.family.flat(*leaves)
         except Exception as error:
             raise at_point(error, i) from None
         self._last = (i, out)
@@ -148,6 +150,20 @@ class Call:
             source="rg.vmap",
             doc=f"the sum over a batch of {self.n} points of {self.family.name}",
         )
+
+
+def _tags(leaves: Sequence[object]) -> list[Tag]:
+    """The tags of every node among `leaves`, at every level."""
+    found: list[Tag] = []
+    stack = [x for x in leaves if isinstance(x, Node)]
+    while stack:
+        node = stack.pop()
+        found.append(node._tag)  # type: ignore[attr-defined]
+        parts = (
+            (node.data,) if type(node) is Value else (node.primal, getattr(node, "tangent", 0.0))
+        )  # type: ignore[attr-defined]
+        stack.extend(p for p in parts if isinstance(p, Node))
+    return found
 
 
 def _example(call: Call, broadcast: Sequence[float]) -> list[float] | None:

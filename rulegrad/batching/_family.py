@@ -8,6 +8,8 @@ respect to the broadcast leaves, per point), which nested transforms of a batche
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import uuid
 import warnings
@@ -101,7 +103,7 @@ class Family:
                         f"rg.vmap runs {self.name} point by point: it cannot be traced into "
                         f"array code ({_reason(error)})"
                     ),
-                    stacklevel=5,
+                    stacklevel=_user_level(),
                 )
                 made = _UNTRACEABLE
             with self._lock:
@@ -132,10 +134,22 @@ class Family:
 
 
 def _reason(error: RulegradError) -> str:
-    if isinstance(error, TracingError):
-        where = f" at {error.location}" if error.location else ""
-        return f"{error.operation} needs the value of a traced argument{where}"
-    return str(error)
+    """What stopped the trace, in the words of rg.compile's error, without its advice."""
+    text = str(error).split("cannot compile f: ", 1)[-1]
+    return text.split(". ", 1)[0]
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_level() -> int:
+    """The stack level of the first caller outside rulegrad, for a warning to point at."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 @final

@@ -46,7 +46,7 @@ Flat = Callable[..., list[object]]  # one point's argument leaves -> its result'
 def chunk_size(kernels: Kernels) -> int:
     """Points per chunk: as many as keep every array of the kernel within the budget."""
     arrays = 2 * len(kernels.batched) + 8
-    return max(256, min(CHUNK[0], _BUDGET // arrays))
+    return min(CHUNK[0], max(256, _BUDGET // arrays))
 
 
 def at_point(error: BaseException, index: int) -> BaseException:

@@ -15,14 +15,15 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, final
 
-from rulegrad.batching._backend import numpy_module
+from rulegrad.batching._backend import numpy_for_results, numpy_module
 from rulegrad.batching._batch import Batch, Call
 from rulegrad.batching._family import Family, user_family
 from rulegrad.batching._plan import AxisSpec, Plan, axis_leaves, check_spec, plan
 from rulegrad.batching._run import at_point, run_values
-from rulegrad.kernel import ArgumentError, AxisError, Node, to_float
+from rulegrad.kernel import ArgumentError, AxisError, Node, NonScalarOutputError, to_float
+from rulegrad.transforms._tracing import flat_output
 from rulegrad.transforms.gradients import check_function
-from rulegrad.transforms.tree import LEAF, TreeDef, tree_flatten
+from rulegrad.transforms.tree import LEAF, TreeDef
 
 __all__ = ["Batched", "vmap"]
 
@@ -117,7 +118,10 @@ class Batched:
                 out = self.f(*found.point_args(i))
             except Exception as error:
                 raise at_point(error, i) from None
-            leaves, got = tree_flatten(out)
+            try:
+                leaves, got = flat_output(out, "rg.vmap")
+            except NonScalarOutputError as error:
+                raise at_point(error, i) from None
             if structure is None:
                 structure = got
                 outs = [[] for _ in leaves]
@@ -160,8 +164,7 @@ def _example(found: Plan, columns: Sequence[Any]) -> list[float] | None:
 def _as_output(column: list[Any], found: Plan) -> Any:
     if found.output == "list" or any(isinstance(v, Node) for v in column):
         return column
-    np = numpy_module()
-    assert np is not None
+    np = numpy_for_results()
     values = np.asarray(column, dtype=np.float64)
     if found.output == "dask":
         from rulegrad.batching._dask import from_numpy
@@ -171,9 +174,7 @@ def _as_output(column: list[Any], found: Plan) -> Any:
 
 
 def _empty(found: Plan) -> Any:
-    np = numpy_module()
-    assert np is not None
-    return np.empty(0)
+    return numpy_for_results().empty(0)
 
 
 def _differs(o: int, structure: TreeDef) -> AxisError:
@@ -193,8 +194,7 @@ def _unmapped(out: Any, o: int, structure: TreeDef, call: Call | None) -> Any:
         if any(to_float(v) != to_float(first) for v in batch):
             raise _differs(o, structure)
         return first
-    np = numpy_module()
-    assert np is not None
+    np = numpy_for_results()
     values = np.asarray(out)
     if values.size == 0:
         raise AxisError("rg.vmap: out_axes None needs at least one point")

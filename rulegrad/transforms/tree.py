@@ -23,6 +23,7 @@ __all__ = [
     "TreeDef",
     "flatten_like",
     "one_level",
+    "register_sequence_like",
     "register_container",
     "tree_flatten",
     "tree_leaves",
@@ -443,12 +444,20 @@ def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]
                 raise ArgumentError(f"{what}: {path} must be a number, not {_describe(item)}")
             leaves.append(item)
             continue
-        if got is not kind and not (got in _KINDS_OF_SEQUENCES and kind in _KINDS_OF_SEQUENCES):
+        loose = kind in _LOOSE and got is not kind and _is_sequence(item)
+        if (
+            got is not kind
+            and not (got in _KINDS_OF_SEQUENCES and kind in _KINDS_OF_SEQUENCES)
+            and not loose
+        ):
             raise ArgumentError(
                 f"{what}: {path} must be a {kind.name} of {count} "
                 f"entr{'y' if count == 1 else 'ies'}, not {_describe(item)}"
             )
-        children, got_aux = _children(kind if got is None else got, item)
+        if loose:  # any sequence of its length stands for it: its aux is not compared
+            children, got_aux = list(item), aux  # type: ignore[call-overload]
+        else:
+            children, got_aux = _children(kind if got is None else got, item)
         if len(children) != count:
             raise ArgumentError(
                 f"{what}: {path} has {len(children)} entr{'y' if len(children) == 1 else 'ies'}"
@@ -463,6 +472,21 @@ def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]
 
 
 _KINDS_OF_SEQUENCES: Final = frozenset(_KINDS[t] for t in _SEQUENCES)
+# Containers that any sequence of their length may stand for where a structure is matched
+# (a cotangent for rg.vmap's batch of results, which comes back as a list or an array).
+_LOOSE: set[_Kind] = set()
+
+
+def _is_sequence(x: object) -> bool:
+    return isinstance(x, (list, tuple)) or (hasattr(x, "__len__") and hasattr(x, "__array__"))
+
+
+def register_sequence_like(cls: type[_C], flatten: Flatten, unflatten: Unflatten) -> type[_C]:
+    """`register_container`, for a container that a list, tuple or array of the same length
+    may stand for when a structure is matched (`flatten_like`): `rg.vmap`'s `Batch`."""
+    register_container(cls, flatten, unflatten)
+    _LOOSE.add(_KINDS[cls])
+    return cls
 
 
 def _describe(x: object) -> str:
