@@ -20,8 +20,8 @@ from typing import Any, final, overload
 from rulegrad.batching._family import Family
 from rulegrad.batching._run import at_point, run_summed
 from rulegrad.kernel import Node, NotTraceableError, Op, Scalar, Tag, Value, to_float
-from rulegrad.kernel.tags import reopened
 from rulegrad.kernel.programs import RECORDING
+from rulegrad.kernel.tags import reopened
 
 __all__ = ["Batch", "Call"]
 
@@ -73,8 +73,26 @@ class Call:
 
     def summed(self, output: int) -> Scalar:
         """The sum over the batch of result leaf `output`, as one node."""
+        broadcast = [self.leaves[k] for k in self.positions]
+        try:
+            primals = tuple(to_float(x) for x in broadcast)  # type: ignore[arg-type]
+        except Exception:  # placeholders of rg.compile: the compiled code runs the op later
+            primals = None
+        if primals is not None:
+            # Run the batch now, where its errors reach the caller as they are (inside the op's
+            # forward, a ZeroDivisionError of f's would become the op's own error).
+            self._sum(output, primals)
         # dispatch, not the op's call: an op made for one call needs no fast path of its own
-        return self._op(output).dispatch(*[self.leaves[k] for k in self.positions])  # type: ignore[arg-type]
+        return self._op(output).dispatch(*broadcast)  # type: ignore[arg-type]
+
+    def _sum(self, output: int, broadcast: tuple[float, ...]) -> tuple[float, list[float]]:
+        """The sum of result leaf `output` and its gradient, computed once per point."""
+        last = getattr(self._local, "last", None)
+        if last is not None and last[0] == output and last[1] == broadcast:
+            return last[2], last[3]
+        value, gradient = self._run(output, broadcast)
+        self._local.last = (output, broadcast, value, gradient)
+        return value, gradient
 
     def _full(self, broadcast: Sequence[object]) -> list[object]:
         leaves = list(self.leaves)
@@ -99,9 +117,7 @@ class Call:
             )
         if error is not None:
             raise at_point(error[1], error[0])
-        found = [gradient[k] for k in self.positions]
-        self._local.last = (output, broadcast, found)
-        return value, found
+        return value, [gradient[k] for k in self.positions]
 
     def _loop(self, output: int, broadcast: tuple[float, ...]) -> tuple[float, list[float]]:
         from rulegrad.batching._run import point_summed
@@ -126,16 +142,13 @@ class Call:
 
     def _op(self, output: int) -> Op:
         def forward(*broadcast: float) -> float:
-            return self._run(output, broadcast)[0]
+            return self._sum(output, broadcast)[0]
 
         def partials(out: Scalar, *broadcast: Scalar) -> Sequence[Scalar]:
             if RECORDING.get():
                 raise NotTraceableError  # a rule computed by array code: called, not traced
             if all(type(x) is float for x in broadcast):
-                last = getattr(self._local, "last", None)
-                if last is not None and last[0] == output and last[1] == broadcast:
-                    return last[2]  # type: ignore[no-any-return]
-                return self._run(output, broadcast)[1]  # type: ignore[arg-type]
+                return self._sum(output, broadcast)[1]  # type: ignore[arg-type]
             # An enclosing transform differentiates these partials: they are sums over the
             # batch of the per-point gradient, batched in their turn.
             derived = Call(self.np, self.family.derivative(output), self._full(broadcast),
@@ -159,9 +172,11 @@ def _tags(leaves: Sequence[object]) -> list[Tag]:
     while stack:
         node = stack.pop()
         found.append(node._tag)  # type: ignore[attr-defined]
-        parts = (
-            (node.data,) if type(node) is Value else (node.primal, getattr(node, "tangent", 0.0))
-        )  # type: ignore[attr-defined]
+        parts: tuple[object, ...] = (
+            (node.data,)  # type: ignore[attr-defined]
+            if type(node) is Value
+            else (getattr(node, "primal", 0.0), getattr(node, "tangent", 0.0))
+        )
         stack.extend(p for p in parts if isinstance(p, Node))
     return found
 

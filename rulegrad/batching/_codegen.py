@@ -190,12 +190,13 @@ class _Writer:
 
     def summed(self) -> None:
         out = self.program.outputs[self.output]
+        # Every step, as f runs them: one that the output does not need may still fail.
+        self.forward_sweep(range(len(self.program.steps)))
         if type(out) is not int:  # a constant: its sum is n times it, its gradient zero
             zeros = ", ".join(["0.0"] * self.n)
             self.emit("return _bad" if self.checked else f"return {literal(out)} * n, ({zeros},)")
             return
         order = self.kernels.traced.backward[self.output]
-        self.forward_sweep(sorted(order))
         varies = self.kernels.varies
         order = tuple(k for k in order if varies[self.n + k])  # the rest has no adjoint to give
         total_fn = self.namespace.bind(total)

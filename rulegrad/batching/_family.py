@@ -106,6 +106,10 @@ class Family:
                     stacklevel=_user_level(),
                 )
                 made = _UNTRACEABLE
+            except Exception:
+                # f failed on constants alone while traced (or a custom function on point 0's
+                # numbers): this call loops, and the loop raises it with the point's index.
+                return None
             with self._lock:
                 if self._kernels is None:
                     self._kernels = made

@@ -5,9 +5,10 @@ A batch runs in chunks of a few thousand points, so that each kernel's arrays st
 The fast kernel runs with NumPy's floating-point errors raised. Where it stops on one, or a
 result is not finite, the chunk's checking kernel marks the points where some value or
 adjoint is not finite; the fast kernel then runs on the other points, and each marked
-point, in order, runs alone in the dynamic mode (through nodes, as `rg.grad` runs it). The
-first one that raises gives the error the loop would give, with the point's index; the
-others give their results, non-finite ones included, exactly as the unbatched call does.
+point, in order, runs alone as the loop runs it: `f` on its numbers for values, and
+`rg.value_and_grad` for a sum's gradient. The first one that raises gives the error the
+loop would give, with the point's index; the others give their results, non-finite ones
+included, exactly as the unbatched call does.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Final
 
 from rulegrad.batching._codegen import Kernels, NeedsPointsError
 from rulegrad.kernel import to_float
-from rulegrad.transforms._tracing import Args, lower, trace_reverse
+from rulegrad.transforms._tracing import Args
 from rulegrad.transforms.gradients import Mode, flat_gradient
 
 __all__ = [
@@ -58,11 +59,10 @@ def at_point(error: BaseException, index: int) -> BaseException:
     return error
 
 
-def point_value(flat: Flat, leaves: Sequence[object]) -> list[float]:
-    """One point's result leaves, computed through nodes: rulegrad's errors, by op."""
-    spec = Args(flat, leaves, {}, tuple(range(len(leaves))), False, "rg.vmap")
-    tag, _, outs = trace_reverse(spec)
-    return [to_float(lower(out, tag)) for out in outs]  # type: ignore[attr-defined, arg-type]
+def point_value(flat: Flat, leaves: Sequence[object]) -> list[object]:
+    """One point's result leaves, from `f` on that point's numbers: what the loop computes,
+    and what it raises."""
+    return flat(*leaves)
 
 
 def point_summed(
@@ -82,8 +82,9 @@ def point_summed(
 def _point_leaves(
     broadcast: Sequence[object], columns: Sequence[Any], mapped: Sequence[bool], i: int
 ) -> list[object]:
+    # Python floats, as the loop passes them (not the NumPy scalars the kernels are given).
     found = iter(columns)
-    return [float(next(found)[i]) if m else b for b, m in zip(broadcast, mapped, strict=True)]
+    return [float(next(found)[i] if m else b) for b, m in zip(broadcast, mapped, strict=True)]  # type: ignore[arg-type]
 
 
 def _inputs(
@@ -183,7 +184,8 @@ def _rerun_values(
     for j in np.flatnonzero(bad).tolist():
         leaves = _point_leaves(broadcast, chunk, mapped, j)
         try:
-            found = point_value(flat, leaves)
+            with np.errstate(all="ignore"):  # the loop's numbers, with Python's own errors
+                found = point_value(flat, leaves)
         except Exception as error:
             raise at_point(error, offset + start + j) from None
         for result, value in zip(results, found, strict=True):
@@ -263,7 +265,8 @@ def _rerun_summed(
     for j in np.flatnonzero(bad).tolist():
         leaves = _point_leaves(broadcast, chunk, mapped, j)
         try:
-            point, point_gradient = point_summed(flat, leaves, output, wrt)
+            with np.errstate(all="ignore"):
+                point, point_gradient = point_summed(flat, leaves, output, wrt)
         except Exception as error:
             return value, gradient, (start + j, error)
         value += point

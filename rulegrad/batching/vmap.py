@@ -34,6 +34,10 @@ class Batched:
 
     __slots__ = ("__dict__", "_families", "_lock", "f", "in_axes", "out_axes")
 
+    __name__: str  # f's, as functools.wraps gives them
+    __qualname__: str
+    __wrapped__: Callable[..., object]
+
     def __init__(self, f: Callable[..., object], in_axes: AxisSpec, out_axes: AxisSpec) -> None:
         self.f = f
         self.in_axes = in_axes

@@ -45,9 +45,9 @@ def _close(got: Any, expected: Any) -> None:
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_gradient_of_a_batched_sum(backend: str, mode: str) -> None:
-    _close(rg.value_and_grad(batched_sum, mode=mode)(P), rg.value_and_grad(looped_sum)(P))  # type: ignore[arg-type]
-    _close(rg.grad(batched_sum, mode=mode)(P), rg.grad(looped_sum)(P))  # type: ignore[arg-type]
+def test_gradient_of_a_batched_sum(backend: str, mode: rg.ModeLike) -> None:
+    _close(rg.value_and_grad(batched_sum, mode=mode)(P), rg.value_and_grad(looped_sum)(P))
+    _close(rg.grad(batched_sum, mode=mode)(P), rg.grad(looped_sum)(P))
 
 
 def test_gradient_of_a_batched_sum_over_numpy_arrays(backend: str) -> None:
@@ -99,7 +99,7 @@ def test_batched_vjp(backend: str) -> None:
 
 def test_jvp_of_a_batched_function(backend: str) -> None:
     out, tangent = rg.jvp(lambda p: batched(p, XS, YS), (P,), (T,))
-    expected = [rg.jvp(lambda p: loss(p, x, y), (P,), (T,)) for x, y in zip(XS, YS, strict=True)]
+    expected = [rg.jvp(loss, (P, x, y), (T, 0.0, 0.0)) for x, y in zip(XS, YS, strict=True)]
     _close(out, [e[0] for e in expected])
     _close(tangent, [e[1] for e in expected])
 

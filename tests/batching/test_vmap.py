@@ -111,7 +111,7 @@ class Point(NamedTuple):
 
 
 def test_namedtuples_are_containers(backend: str) -> None:
-    out = rg.vmap(lambda p: Point(p.y, p.x))(Point(XS, YS))
+    out = rg.vmap(lambda p: Point(p.y, p.x))(Point(XS, YS))  # type: ignore[arg-type]
     assert isinstance(out, Point)
     assert out.x == pytest.approx(YS) and out.y == pytest.approx(XS)
 
@@ -202,7 +202,7 @@ def test_out_axes_of_the_wrong_type() -> None:
 
 
 def test_not_a_function() -> None:
-    with pytest.raises(rg.ArgumentError, match="rg.vmap needs a function"):
+    with pytest.raises(rg.ArgumentError, match=r"rg\.vmap needs a function"):
         rg.vmap(3.0)  # type: ignore[arg-type]
 
 
