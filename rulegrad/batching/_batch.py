@@ -173,7 +173,7 @@ def _tags(leaves: Sequence[object]) -> list[Tag]:
         node = stack.pop()
         found.append(node._tag)  # type: ignore[attr-defined]
         parts: tuple[object, ...] = (
-            (node.data,)  # type: ignore[attr-defined]
+            (node.data,)
             if type(node) is Value
             else (getattr(node, "primal", 0.0), getattr(node, "tangent", 0.0))
         )

@@ -23,7 +23,10 @@ from rulegrad.transforms.tree import TreeDef, one_level, tree_flatten
 
 __all__ = ["AxisSpec", "Column", "Plan", "axis_leaves", "check_spec", "plan"]
 
-AxisSpec: TypeAlias = Any  # int | None | a container of them (a prefix of the structure)
+# An axis, None, or a container of them shaped like a prefix of the argument (or result): a
+# tuple with one entry per argument, a dict for a dict argument, ... (a registered container
+# type passes the check at run time, and needs a cast for the type checker).
+AxisSpec: TypeAlias = "int | tuple[Any, ...] | list[Any] | dict[Any, Any] | None"
 Output: TypeAlias = Literal["list", "numpy", "dask"]
 
 

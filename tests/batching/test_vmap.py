@@ -198,7 +198,7 @@ def test_in_axes_of_the_wrong_type(bad: Any) -> None:
 
 def test_out_axes_of_the_wrong_type() -> None:
     with pytest.raises(rg.ArgumentError, match="out_axes must be"):
-        rg.vmap(lambda x: x, out_axes="0")
+        rg.vmap(lambda x: x, out_axes="0")  # type: ignore[arg-type]
 
 
 def test_not_a_function() -> None:
