@@ -1,7 +1,16 @@
 """The workloads, in the order the suite runs and reports them."""
 
 from benchmarks.core import Workload
-from benchmarks.workloads import chain, mlp, rosenbrock, scaling, taylor, wide
+from benchmarks.workloads import (
+    batched,
+    batched_dask,
+    chain,
+    mlp,
+    rosenbrock,
+    scaling,
+    taylor,
+    wide,
+)
 
 __all__ = ["WORKLOADS"]
 
@@ -17,5 +26,8 @@ WORKLOADS: dict[str, Workload] = {
         rosenbrock.HESSIAN,
         scaling.SCALING,
         taylor.TAYLOR,
+        batched.DECAY,
+        batched.MLP,
+        batched_dask.DASK,
     )
 }
