@@ -69,9 +69,12 @@ def test_a_batched_gradient_on_a_local_cluster() -> None:
     xs, ys = _data(40_000)
     expected = rg.value_and_grad(lambda p: rg.sum(batched(p, xs, ys)))(P)
     # Threads, not processes: worker processes take seconds each to start.
-    with distributed.LocalCluster(
-        n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         columns = [client.persist(da.from_array(c, chunks=5_000)) for c in (xs, ys)]
         with distributed.get_task_stream(client) as stream:
             got = rg.value_and_grad(lambda p: rg.sum(batched(p, *columns)))(P)
