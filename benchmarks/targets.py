@@ -47,6 +47,14 @@ class _Rows:
         ratio = self.at(workload, case, base, sizes[-1])
         return None if ratio is None else (sizes[-1], ratio)
 
+    def metric_at(self, workload: str, case: str, name: str, size: int) -> float | None:
+        found = (
+            r.metrics.get(name)
+            for r in self.rows
+            if (r.workload, r.case, r.size) == (workload, case, size)
+        )
+        return next(found, None)
+
     def metric(self, workload: str, case: str, name: str) -> float | None:
         found = (r.metrics.get(name) for r in self.rows if (r.workload, r.case) == (workload, case))
         return next(found, None)
@@ -106,10 +114,10 @@ def _batched_targets(rows: _Rows) -> list[dict[str, Any]]:
                 "{:.2f}x JAX's time",
             )
         )
-        arrays = rows.metric(workload, "rulegrad", "arrays_per_op")
+        arrays = rows.metric_at(workload, "rulegrad", "arrays_per_op", million)
         found.append(
             _target(
-                f"`rg.vmap` memory, {what}: peak arrays (of one chunk) per traced op",
+                f"`rg.vmap` memory, {what}, 1e6 points: peak arrays (of one chunk) per traced op",
                 "≤ 4",
                 arrays,
                 lambda v: v <= 4,

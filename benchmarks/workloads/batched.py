@@ -79,8 +79,9 @@ def _output(value: Any, gradient: Sequence[Any]) -> Output:
 # -- rulegrad -------------------------------------------------------------------------
 
 
-def _chunk_memory(run: Callable[[], object], ops: int) -> dict[str, float]:
-    """One call's peak memory, as arrays of one chunk (float64) per traced op."""
+def _chunk_memory(run: Callable[[], object], ops: int, n: int) -> dict[str, float]:
+    """One call's peak memory, as arrays of one chunk (float64, `n` points at most) per
+    traced op."""
     from rulegrad.batching._run import CHUNK
 
     tracemalloc.start()
@@ -94,7 +95,7 @@ def _chunk_memory(run: Callable[[], object], ops: int) -> dict[str, float]:
     return {
         "peak_bytes": float(peak),
         "traced_ops": float(ops),
-        "arrays_per_op": peak / (8.0 * CHUNK[0] * ops),
+        "arrays_per_op": peak / (8.0 * min(CHUNK[0], n) * ops),
     }
 
 
@@ -118,7 +119,7 @@ def _rulegrad_decay(n: int) -> Prepared:
         value, gradient = step(params)
         return _output(value, [gradient["a"], gradient["k"]])
 
-    return Prepared(run, compile_s, _chunk_memory(run, _traced_ops(batched)))
+    return Prepared(run, compile_s, _chunk_memory(run, _traced_ops(batched), n))
 
 
 def _rulegrad_mlp(n: int) -> Prepared:
@@ -135,7 +136,7 @@ def _rulegrad_mlp(n: int) -> Prepared:
         value, gradient = step(params)
         return _output(value, gradient)
 
-    return Prepared(run, compile_s, _chunk_memory(run, _traced_ops(batched)))
+    return Prepared(run, compile_s, _chunk_memory(run, _traced_ops(batched), n))
 
 
 def _loop_decay(n: int) -> Prepared:

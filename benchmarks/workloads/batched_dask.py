@@ -62,7 +62,7 @@ def _dask_case(n: int) -> Prepared:
     import rulegrad as rg
 
     cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)  # type: ignore[no-untyped-call]
     xs, ys = _points(n)

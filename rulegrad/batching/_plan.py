@@ -51,18 +51,23 @@ class Column:
     """One mapped leaf: the batch it comes from, the mapped axis, and which entry of the
     other axes (0 for a 1-d batch)."""
 
-    __slots__ = ("axis", "entry", "source")
+    __slots__ = ("axis", "entry", "local", "source")
 
     def __init__(self, source: Any, axis: int, entry: int) -> None:
         self.source = source
         self.axis = axis
         self.entry = entry
+        self.local: Any = None  # a Dask array's numbers, fetched once for a loop over them
 
     def at(self, i: int) -> object:
         """The number this column gives point `i`, as the loop passes it."""
         source = self.source
         if type(source) in (list, tuple):
             return source[i]
+        if _is_dask(source):
+            if self.local is None:
+                self.local = source.compute()
+            source = self.local
         if source.ndim == 1:
             return float(source[i])
         return float(_moved(source, self.axis)[i].reshape(-1)[self.entry])

@@ -97,7 +97,7 @@ def _inputs(
 def _finite_arrays(values: Sequence[Any]) -> bool:
     for v in values:
         if getattr(v, "ndim", 0):
-            if not v.all() if v.dtype == bool else not _all_finite(v):
+            if not _all_finite(v):
                 return False
         elif not math.isfinite(v):
             return False

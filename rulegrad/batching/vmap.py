@@ -242,10 +242,14 @@ def vmap(f: Callable[..., object], in_axes: AxisSpec = 0, out_axes: AxisSpec = 0
     ...     return (p["a"] * rg.exp(-p["k"] * x) - y) ** 2
     >>> batched = rg.vmap(loss, in_axes=(None, 0, 0))
     >>> p = {"a": 2.0, "k": 0.5}
-    >>> batched(p, [0.0, 1.0, 2.0], [2.0, 1.0, 0.5])
-    [0.0, 0.05589145382404096, 0.07468600788051063]
-    >>> rg.value_and_grad(lambda p: rg.sum(batched(p, [0.0, 1.0, 2.0], [2.0, 1.0, 0.5])))(p)
-    (0.1305774617045516, {'a': 0.4126005513689045, 'k': -0.6437549064024548})
+    >>> xs, ys = [0.0, 1.0, 2.0], [2.0, 1.0, 0.5]
+    >>> [round(v, 6) for v in batched(p, xs, ys)]
+    [0.0, 0.045395, 0.055582]
+    >>> total, g = rg.value_and_grad(lambda p: rg.sum(batched(p, xs, ys)))(p)
+    >>> round(total, 6), {name: round(v, 6) for name, v in g.items()}
+    (0.100977, {'a': 0.431918, 'k': -1.21076})
+    >>> [round(v, 6) for v in rg.vmap(rg.grad(loss), in_axes=(None, 0, 0))(p, xs, ys)["k"]]
+    [-0.0, -0.516913, -0.693847]
     """
     origin = "rg.vmap"
     check_function(f, origin)

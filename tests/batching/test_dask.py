@@ -71,7 +71,7 @@ def test_a_batched_gradient_on_a_local_cluster() -> None:
     # Threads, not processes: worker processes take seconds each to start.
     with (
         distributed.LocalCluster(
-            n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
