@@ -219,3 +219,42 @@ def test_a_non_numeric_broadcast_argument(backend: str) -> None:
 def test_a_result_that_is_not_a_number(backend: str) -> None:
     with pytest.raises(rg.NonScalarOutputError, match="but it returned str"):
         rg.vmap(lambda x: "x")(XS)
+
+
+def test_an_op_without_an_array_form_runs_point_by_point(backend: str) -> None:
+    # A plugin's op: a math forward and a rule that branches, so neither has array code.
+    kink = rg.Op(
+        "kink",
+        forward=lambda x: math.atan(x) if x > 0.0 else 0.5 * x,
+        partials=lambda out, x: (1.0 / (1.0 + x * x) if x > 0.0 else 0.5,),
+    )
+    xs = [-2.0, -0.5, 0.5, 3.0]
+    batched = rg.vmap(lambda a, x: kink(a * x), in_axes=(None, 0))
+    assert batched(1.5, xs) == pytest.approx([kink(1.5 * x) for x in xs], rel=1e-15)
+    got = rg.value_and_grad(lambda a: rg.sum(batched(a, np.array(xs))))(1.5)
+    expected = rg.value_and_grad(lambda a: rg.sum([kink(a * x) for x in xs]))(1.5)
+    assert got == pytest.approx(expected, rel=1e-14)
+
+
+@rg.custom_jvp
+def softplus(x: float) -> float:
+    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+
+
+@softplus.defjvp
+def _softplus_jvp(primals: tuple[float], tangents: tuple[float]) -> tuple[float, float]:
+    (x,), (t,) = primals, tangents
+    return softplus(x), rg.sigmoid(x) * t
+
+
+def test_a_custom_jvp_function_under_vmap(backend: str) -> None:
+    xs = np.array([-30.0, -1.0, 0.0, 2.0, 40.0])
+    out = rg.vmap(softplus)(xs)
+    assert out.tolist() == pytest.approx([softplus(x) for x in xs.tolist()], rel=1e-15)
+
+    def doubled(x: float) -> float:
+        return softplus(2.0 * x)
+
+    grads = rg.vmap(rg.grad(doubled))(xs)
+    expected = [rg.grad(doubled)(x) for x in xs.tolist()]
+    assert grads.tolist() == pytest.approx(expected, rel=1e-14)
