@@ -19,7 +19,7 @@ from typing import Any, Final, final
 from rulegrad.batching._backend import dask_array_module
 from rulegrad.batching._family import Family
 from rulegrad.batching._plan import Plan
-from rulegrad.batching._run import run_summed, run_values
+from rulegrad.batching._run import Failure, run_summed, run_values
 
 __all__ = ["dask_columns", "dask_summed", "dask_values", "from_numpy"]
 
@@ -125,9 +125,7 @@ class _Summed:
         self.broadcast = list(broadcast)
         self.example = example
 
-    def __call__(
-        self, offset: int, *blocks: Any
-    ) -> tuple[float, list[float], tuple[int, BaseException] | None]:
+    def __call__(self, offset: int, *blocks: Any) -> tuple[float, list[float], Failure | None]:
         import numpy as np
 
         kernels = self.family.kernels(self.example)
@@ -144,9 +142,9 @@ def dask_summed(
     broadcast: Sequence[object],
     columns: Sequence[Any],
     example: list[float] | None,
-) -> tuple[float, list[float], tuple[int, BaseException] | None]:
-    """The sum of one result leaf over the batch and its gradient, computed by Dask; the
-    error is the failing point of lowest index, as a loop would meet it first."""
+) -> tuple[float, list[float], Failure | None]:
+    """The sum of one result leaf over the batch and its gradient, computed by Dask, and the
+    failure the loop would meet first."""
     from dask.base import compute
     from dask.delayed import delayed
 
@@ -166,4 +164,5 @@ def dask_summed(
         gradient = [a + b for a, b in zip(gradient, part_gradient, strict=True)]
         if error is not None:
             errors.append(error)
-    return value, gradient, min(errors, key=lambda e: e[0]) if errors else None
+    # As the loop: a value that fails comes before a derivative, then the lowest index.
+    return value, gradient, min(errors, key=lambda e: (e[2], e[0])) if errors else None

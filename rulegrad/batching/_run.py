@@ -19,11 +19,12 @@ from typing import Any, Final
 
 from rulegrad.batching._codegen import Kernels, NeedsPointsError
 from rulegrad.kernel import to_float
-from rulegrad.transforms._tracing import Args
+from rulegrad.transforms._tracing import Args, trace_reverse
 from rulegrad.transforms.gradients import Mode, flat_gradient
 
 __all__ = [
     "CHUNK",
+    "Failure",
     "Flat",
     "at_point",
     "chunk_size",
@@ -42,6 +43,8 @@ _BUDGET: Final = 1 << 24  # float64 entries (128 MiB) a chunk's kernel may hold 
 _RERUN: Final = (ArithmeticError, ValueError, TypeError, NeedsPointsError)
 
 Flat = Callable[..., list[object]]  # one point's argument leaves -> its result's leaves
+# A point that fails: its index, the error, and whether it is a derivative (not a value).
+Failure = tuple[int, BaseException, bool]
 
 
 def chunk_size(kernels: Kernels) -> int:
@@ -63,6 +66,13 @@ def point_value(flat: Flat, leaves: Sequence[object]) -> list[object]:
     """One point's result leaves, from `f` on that point's numbers: what the loop computes,
     and what it raises."""
     return flat(*leaves)
+
+
+def point_forward(flat: Flat, leaves: Sequence[object], wrt: Sequence[bool]) -> None:
+    """One point's forward pass with the leaves marked in `wrt` as nodes, as the loop runs
+    it under the transform that differentiates them: its value's errors, and no more."""
+    nums = tuple(k for k, w in enumerate(wrt) if w)
+    trace_reverse(Args(flat, leaves, {}, nums, False, "rg.vmap"))
 
 
 def point_summed(
@@ -201,18 +211,20 @@ def run_summed(
     columns: Sequence[Any],
     n: int,
     offset: int = 0,
-) -> tuple[float, list[float], tuple[int, BaseException] | None]:
+) -> tuple[float, list[float], Failure | None]:
     """(the sum of output `output` over the batch, its gradient with respect to each
-    broadcast input (0.0 for the mapped ones), the first point's error or None).
+    broadcast input (0.0 for the mapped ones), the failure the loop would meet first or None).
 
-    The error is returned, not raised, so that a caller running blocks out of order (Dask)
-    can raise the one the loop would meet first.
+    The failure is returned, not raised, so that a caller running blocks out of order (Dask)
+    can raise the one the loop would meet first: a value that fails, at the lowest index,
+    before a derivative that fails, at the lowest index.
     """
     mapped = kernels.mapped
     fast = kernels.summed(output)
     wrt = [not m for m in mapped]
     value = 0.0
     gradient = [0.0] * len(mapped)
+    derivative: Failure | None = None
     step = chunk_size(kernels)
     with np.errstate(all="raise", under="ignore"):
         for start in range(0, n, step):
@@ -232,9 +244,12 @@ def run_summed(
             found = _rerun_summed(np, kernels, flat, output, broadcast, chunk, start + offset)
             value += found[0]
             gradient = [a + b for a, b in zip(gradient, found[1], strict=True)]
-            if found[2] is not None:
-                return value, gradient, found[2]
-    return value, [g if w else 0.0 for g, w in zip(gradient, wrt, strict=True)], None
+            failure = found[2]
+            if failure is not None and not failure[2]:
+                return value, gradient, failure  # a value that fails: the loop stops there
+            if failure is not None and derivative is None:
+                derivative = failure  # raised once no later point's value fails
+    return value, [g if w else 0.0 for g, w in zip(gradient, wrt, strict=True)], derivative
 
 
 def _rerun_summed(
@@ -245,7 +260,7 @@ def _rerun_summed(
     broadcast: Sequence[object],
     chunk: list[Any],
     start: int,
-) -> tuple[float, list[float], tuple[int, BaseException] | None]:
+) -> tuple[float, list[float], Failure | None]:
     mapped = kernels.mapped
     wrt = [not m for m in mapped]
     size = len(chunk[0]) if chunk else 1
@@ -262,13 +277,22 @@ def _rerun_summed(
                 value, gradient = float(found_value), [float(g) for g in found_gradient]
             except _RERUN:
                 bad[:] = True
-    for j in np.flatnonzero(bad).tolist():
-        leaves = _point_leaves(broadcast, chunk, mapped, j)
-        try:
-            with np.errstate(all="ignore"):
-                point, point_gradient = point_summed(flat, leaves, output, wrt)
-        except Exception as error:
-            return value, gradient, (start + j, error)
-        value += point
-        gradient = [a + b for a, b in zip(gradient, point_gradient, strict=True)]
+    marked = np.flatnonzero(bad).tolist()
+    with np.errstate(all="ignore"):
+        # The loop's forward pass runs f at every point before any derivative is taken, so
+        # a value that fails anywhere comes before a derivative that fails anywhere.
+        for j in marked:
+            try:
+                point_forward(flat, _point_leaves(broadcast, chunk, mapped, j), wrt)
+            except Exception as error:
+                return value, gradient, (start + j, error, False)
+        for j in marked:
+            try:
+                point, point_gradient = point_summed(
+                    flat, _point_leaves(broadcast, chunk, mapped, j), output, wrt
+                )
+            except Exception as error:
+                return value, gradient, (start + j, error, True)
+            value += point
+            gradient = [a + b for a, b in zip(gradient, point_gradient, strict=True)]
     return value, gradient, None

