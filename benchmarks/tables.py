@@ -46,16 +46,34 @@ def verdict(row: Row) -> str:
     return _cell(f"{loud}: {row.detail}")
 
 
+def _memory_note(row: Row) -> str:
+    """The batched workloads' memory: arrays per traced op, or a Dask worker's peak."""
+    m = row.metrics
+    if "arrays_per_op" in m:
+        return f"{m['arrays_per_op']:.2f} chunk arrays/op ({_bytes(m.get('peak_bytes'))} peak)"
+    if "worker_peak_growth_bytes" in m:
+        return (
+            f"worker peak +{_bytes(m['worker_peak_growth_bytes'])} over "
+            f"{_bytes(m.get('worker_baseline_rss_bytes'))} at start; data "
+            f"{_bytes(m.get('data_bytes'))}"
+        )
+    return ""
+
+
 def _time_table(workload: Workload, rows: Sequence[Row]) -> list[str]:
     rss = workload.isolate
-    head = "| implementation | median | IQR/median | n | x floats | x micrograd | compile |"
-    head += " RSS growth |" * rss + " check |"
-    lines = [head, "|---" + "|---:" * (6 + rss) + "|---|"]
+    memory = any(_memory_note(row) for row in rows)
+    sized = len({row.size for row in rows}) > 1  # the batched workloads: one row per size
+    head = "| implementation |" + " points |" * sized
+    head += " median | IQR/median | n | x floats | x micrograd | compile |"
+    head += " RSS growth |" * rss + " memory |" * memory + " check |"
+    lines = [head, "|---" + "|---:" * (6 + sized + rss + memory) + "|---|"]
     for row in rows:
         med, (q1, q3) = median(row), quartiles(row)
         iqr = f"{(q3 - q1) / med:.0%}" if med and q1 is not None and q3 is not None else ""
         cells = [
             _cell(row.label),
+            *([f"{row.size:,}"] if sized else []),
             _time(med),
             iqr,
             str(len(row.times_s)) if med else "",
@@ -65,6 +83,8 @@ def _time_table(workload: Workload, rows: Sequence[Row]) -> list[str]:
         ]
         if rss:
             cells.append(_bytes(row.metrics.get("rss_growth_bytes")))
+        if memory:
+            cells.append(_memory_note(row))
         lines.append("| " + " | ".join([*cells, verdict(row)]) + " |")
     return lines
 

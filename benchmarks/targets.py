@@ -1,4 +1,5 @@
-"""The issues' targets (5: speed and memory; 13: Taylor mode), read off one run's rows.
+"""The issues' targets (5: speed and memory; 13: Taylor mode; 15: batching), read off one
+run's rows.
 Reported, never enforced: timings are noisy."""
 
 from __future__ import annotations
@@ -29,6 +30,30 @@ class _Rows:
     def ratio(self, workload: str, case: str, base: str) -> float | None:
         mine, theirs = self.time(workload, case), self.time(workload, base)
         return mine / theirs if mine is not None and theirs else None
+
+    def at(self, workload: str, case: str, base: str, size: int) -> float | None:
+        """base's time over case's, at `size`."""
+        mine, theirs = self.time(workload, case, size), self.time(workload, base, size)
+        return theirs / mine if mine and theirs is not None else None
+
+    def largest_common(self, workload: str, case: str, base: str) -> tuple[int, float] | None:
+        """(size, base's time over case's) at the largest size where both ran."""
+        sizes = sorted(
+            {r.size for r in self.rows if (r.workload, r.case) == (workload, case)}
+            & {r.size for r in self.rows if (r.workload, r.case) == (workload, base)}
+        )
+        if not sizes:
+            return None
+        ratio = self.at(workload, case, base, sizes[-1])
+        return None if ratio is None else (sizes[-1], ratio)
+
+    def metric_at(self, workload: str, case: str, name: str, size: int) -> float | None:
+        found = (
+            r.metrics.get(name)
+            for r in self.rows
+            if (r.workload, r.case, r.size) == (workload, case, size)
+        )
+        return next(found, None)
 
     def metric(self, workload: str, case: str, name: str) -> float | None:
         found = (r.metrics.get(name) for r in self.rows if (r.workload, r.case) == (workload, case))
@@ -64,6 +89,57 @@ def _target(
 
 def _megabytes(value: float | None) -> float | None:
     return None if value is None else value / 1e6
+
+
+def _batched_targets(rows: _Rows) -> list[dict[str, Any]]:
+    """Issue 15: rg.vmap against the compiled loop and JAX's jit, its memory, and Dask."""
+    found = []
+    million = 1_000_000
+    for workload, what in (("batched-decay", "decay fit"), ("batched-mlp", "MLP")):
+        loop = rows.largest_common(workload, "rulegrad", "rulegrad-compile-loop")
+        at = "" if loop is None or loop[0] == million else f" (at {loop[0]:,} points: "
+        at += "the loop is linear in the points)" if at else ""
+        found.append(
+            _target(
+                f"`rg.vmap` vs `rg.compile` loop, {what}, 1e6 points{at}",
+                "≥ 50x faster",
+                None if loop is None else loop[1],
+                lambda v: v >= 50,
+                "{:.0f}x faster",
+            )
+        )
+        jax = rows.at(workload, "rulegrad", "jax-jit", million)
+        found.append(
+            _target(
+                f"`rg.vmap` vs JAX `jit(value_and_grad(sum ∘ vmap))`, {what}, 1e6 points",
+                "within 3x",
+                None if jax is None else 1.0 / jax,
+                lambda v: v <= 3,
+                "{:.2f}x JAX's time",
+            )
+        )
+        arrays = rows.metric_at(workload, "rulegrad", "arrays_per_op", million)
+        found.append(
+            _target(
+                f"`rg.vmap` memory, {what}, 1e6 points: peak arrays (of one chunk) per traced op",
+                "≤ 4",
+                arrays,
+                lambda v: v <= 4,
+                "{:.2f}",
+            )
+        )
+    growth = rows.metric("batched-dask", "rulegrad-dask", "worker_peak_growth_bytes")
+    data = rows.metric("batched-dask", "rulegrad-dask", "data_bytes")
+    found.append(
+        _target(
+            "Dask, 1e7 points on 4 workers: peak memory per worker over the data set's size",
+            "well below 1",
+            None if growth is None or not data else growth / data,
+            lambda v: v <= 0.25,
+            "{:.2f} of the data set",
+        )
+    )
+    return found
 
 
 def evaluate(results: Sequence[tuple[Workload, list[Row]]]) -> list[dict[str, Any]]:
@@ -106,4 +182,5 @@ def evaluate(results: Sequence[tuple[Workload, list[Row]]]) -> list[dict[str, An
                 rows.time("taylor", "rulegrad-derivative", 20), lambda v: v < 0.2, "{:.3g} s"),
         _target("`rg.derivative(exp(sin(x)) * x, order=50)`", "< 5 s",
                 rows.time("taylor", "rulegrad-derivative", 50), lambda v: v < 5, "{:.3g} s"),
+        *_batched_targets(rows),
     ]  # fmt: skip

@@ -11,10 +11,12 @@ to any order in any mix of modes.
 """
 
 from rulegrad import _wiring, nn
+from rulegrad.batching import Batch, Batched, BatchingWarning, vmap
 from rulegrad.compiler import Compiled, OpCode, compile
 from rulegrad.kernel import (
     ArgumentError,
     ArityError,
+    AxisError,
     BinaryOp,
     BuiltinOpError,
     DivisionByZeroError,
@@ -116,6 +118,10 @@ _wiring.connect()
 __all__ = [
     "ArgumentError",
     "ArityError",
+    "AxisError",
+    "Batch",
+    "Batched",
+    "BatchingWarning",
     "BinaryOp",
     "BuiltinOpError",
     "CheckReport",
@@ -215,4 +221,5 @@ __all__ = [
     "tree_unflatten",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -6,7 +6,8 @@ The kernel knows no op and no mode; the parts above it plug into the slots it le
 - the engines' generated fast paths into every op, made on its first call;
 - the operator table (`x + y` is `add`) into the node operators;
 - the plugin loader into the catalogue, which asks it on a miss;
-- the pictures into a `Value`'s display in Jupyter.
+- the pictures into a `Value`'s display in Jupyter;
+- `rg.vmap`'s batches of results into the containers every transform takes apart.
 
 Nothing else in the package changes another module's state at import.
 """
@@ -14,10 +15,12 @@ Nothing else in the package changes another module's state at import.
 from __future__ import annotations
 
 from rulegrad import _tables, pictures
+from rulegrad.batching import CONTAINER
 from rulegrad.kernel import DISPLAY, OPERATORS, ROOT_FORWARD, ROOT_REVERSE, SPECIALIZER, registry
 from rulegrad.modes import FORWARD, REVERSE, specialize
 from rulegrad.ops import OPERATOR_TABLE
 from rulegrad.plugins import CATALOGUE_LOADER
+from rulegrad.transforms.tree import register_sequence_like
 
 __all__ = ["connect"]
 
@@ -32,3 +35,4 @@ def connect() -> None:
     registry.set_miss_hook(CATALOGUE_LOADER.on_miss)
     DISPLAY.svg = pictures.inline_svg
     DISPLAY.html = _tables.inline_html
+    register_sequence_like(*CONTAINER)

@@ -99,3 +99,16 @@ def test_functional_nn_trains_over_a_dict_of_parameters() -> None:
     final = re.search(r"final loss (\S+), accuracy (\d+)%", out)
     assert final is not None and len(losses) == 3
     assert float(final.group(1)) < losses[0] / 2 and int(final.group(2)) >= 85
+
+
+def test_decay_fit_finds_the_curve_through_vmap() -> None:
+    out = _run_example("decay_fit.py")
+    assert "1,000,000 points of 1.5 exp(-0.3 x) + noise 0.05" in out
+    fitted = re.search(r"fitted a = (\S+), k = (\S+) ", out)
+    assert fitted is not None
+    assert abs(float(fitted.group(1)) - 1.5) < 0.01 and abs(float(fitted.group(2)) - 0.3) < 0.01
+    final = re.search(r"final mse (\S+)", out)
+    assert final is not None and float(final.group(1)) < 0.0026  # the noise variance is 0.0025
+    faster = re.search(r"rg\.compile would take \S+ s per step: (\d+)x longer", out)
+    assert faster is not None and int(faster.group(1)) > 1
+    assert "per-example d/da" in out

@@ -1,7 +1,17 @@
 """The workloads, in the order the suite runs and reports them."""
 
 from benchmarks.core import Workload
-from benchmarks.workloads import chain, compile_size, mlp, rosenbrock, scaling, taylor, wide
+from benchmarks.workloads import (
+    batched,
+    batched_dask,
+    chain,
+    compile_size,
+    mlp,
+    rosenbrock,
+    scaling,
+    taylor,
+    wide,
+)
 
 __all__ = ["WORKLOADS"]
 
@@ -18,5 +28,8 @@ WORKLOADS: dict[str, Workload] = {
         scaling.SCALING,
         taylor.TAYLOR,
         compile_size.COMPILE_SIZE,
+        batched.DECAY,
+        batched.MLP,
+        batched_dask.DASK,
     )
 }

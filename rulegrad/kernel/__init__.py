@@ -7,6 +7,7 @@ The kernel knows no particular op and no particular mode: ops are registered int
 from rulegrad.kernel.errors import (
     ArgumentError,
     ArityError,
+    AxisError,
     BuiltinOpError,
     DivisionByZeroError,
     DomainError,
@@ -63,6 +64,7 @@ __all__ = [
     "SPECIALIZER",
     "ArgumentError",
     "ArityError",
+    "AxisError",
     "BinaryOp",
     "BuiltinOpError",
     "DivisionByZeroError",

@@ -17,6 +17,8 @@ from typing import Final
 __all__ = [
     "ArgumentError",
     "ArityError",
+    "AxisError",
+    "BatchingWarning",
     "BuiltinOpError",
     "DivisionByZeroError",
     "DomainError",
@@ -214,6 +216,11 @@ class ModeError(RulegradError, ValueError):
         super().__init__(f"mode must be 'forward' or 'reverse', got {mode!r}")
 
 
+class AxisError(RulegradError, ValueError):
+    """`rg.vmap`'s `in_axes` or `out_axes` does not fit the arguments or the results: an axis
+    out of range, a structure that differs, mapped arguments of different lengths."""
+
+
 class EscapedValueError(RulegradError, RuntimeError):
     """A `Value` or `Dual` made inside a transform was used after that transform returned."""
 
@@ -322,6 +329,11 @@ class PluginWarning(UserWarning):
         return f"rulegrad plugin {self.plugin!r} ({self.origin}) skipped: {self.cause}"
 
 
+class BatchingWarning(UserWarning):
+    """`rg.vmap` runs a function point by point because it cannot be traced into array code
+    (it branches on the value of an argument, say): the same results, only slower."""
+
+
 class GraphvizError(RulegradError, RuntimeError):
     """Graphviz's `dot` could not render a picture."""
 
@@ -352,9 +364,10 @@ def _public(module: str, *classes: type) -> None:
 
 _public(
     "rulegrad",
-    ArgumentError, ArityError, BuiltinOpError, DivisionByZeroError, DomainError, DuplicateOpError,
-    EscapedValueError, GraphvizError, GraphvizNotFoundError, MissingRuleError, ModeError,
-    NonScalarOutputError, OperandTypeError, PictureOptionError, PluginWarning, RangeError,
-    RuleCheckError, RuleError, RulegradError, TraceSizeError, TracingError, UnknownOpError,
+    ArgumentError, ArityError, AxisError, BatchingWarning, BuiltinOpError, DivisionByZeroError,
+    DomainError, DuplicateOpError, EscapedValueError, GraphvizError, GraphvizNotFoundError,
+    MissingRuleError, ModeError, NonScalarOutputError, OperandTypeError, PictureOptionError,
+    PluginWarning, RangeError, RuleCheckError, RuleError, RulegradError, TraceSizeError,
+    TracingError, UnknownOpError,
 )  # fmt: skip
 _public("rulegrad.nn", SettingError, ShapeError)

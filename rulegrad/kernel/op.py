@@ -28,9 +28,11 @@ from rulegrad.kernel.errors import (
     RulegradError,
     format_point,
 )
-from rulegrad.kernel.nodes import Dual, Node, Scalar, Value, to_float
+from rulegrad.kernel.nodes import Dual, Node, Scalar, Value
 from rulegrad.kernel.programs import RECORDING, NotTraceableError, Program, record
 from rulegrad.kernel.rules import (
+    ARRAY_CONSTANTS,
+    ARRAY_FUNCTIONS,
     ForwardFn,
     JvpRule,
     OpCode,
@@ -366,7 +368,7 @@ class Op:
             return exc
         if isinstance(exc, SingularityError):
             return self.undefined_derivative(primals, exc.reason)
-        point = tuple(to_float(p) for p in primals)
+        point = _point(primals)
         where = format_point(self.params, point)
         if isinstance(exc, OverflowError):
             return RangeError(
@@ -378,7 +380,7 @@ class Op:
 
     def undefined_derivative(self, primals: Sequence[Scalar], reason: str) -> DomainError:
         """The error for a derivative that is needed but does not exist at `primals`."""
-        point = tuple(to_float(p) for p in primals)
+        point = _point(primals)
         where = format_point(self.params, point)
         return DomainError(
             self.name,
@@ -436,6 +438,18 @@ class BinaryOp(Op):
         @overload
         def __call__(self, x: Scalar, y: Scalar, /) -> Scalar: ...
         def __call__(self, x: Scalar, y: Scalar, /) -> Scalar: ...
+
+
+def _point(primals: Sequence[Scalar]) -> tuple[float, ...]:
+    """The innermost numbers of `primals`, for a message; nan for a node being recorded,
+    which has none (the error is then met again, with numbers, where they exist)."""
+    point = []
+    for p in primals:
+        x: object = p
+        while isinstance(x, Node):
+            x = x.data if type(x) is Value else getattr(x, "primal", None)
+        point.append(x if type(x) is float else math.nan)
+    return tuple(point)
 
 
 def _count(arity: int) -> str:
@@ -510,18 +524,26 @@ _CODE_NODES: Final = (
 
 
 def _check_code(name: str, code: object, arity: int | None) -> None:
-    """RuleError unless `code` is an OpCode whose template is a safe Python expression."""
+    """RuleError unless `code` is an OpCode whose templates are safe Python expressions."""
     if code is None:
         return
     if not isinstance(code, OpCode):
         raise RuleError(name, f"code must be an OpCode, got {type(code).__name__}")
-    template = code.forward
+    if type(code.arithmetic) is not bool:
+        raise RuleError(name, f"code.arithmetic must be True or False, not {code.arithmetic!r}")
+    for template, array in ((code.forward, False), (code.array, True)):
+        if template is not None:
+            _check_template(name, template, arity, array)
+
+
+def _check_template(name: str, template: object, arity: int | None, array: bool) -> None:
     arities = (arity,) if arity is not None else (0, 1, 2, 3, 4)
+    role = "code.array" if array else "code.forward"
     if isinstance(template, str):
         if arity is None:
             raise RuleError(name, "a str code template needs an op of fixed arity")
     elif not callable(template):
-        raise RuleError(name, f"code.forward must be a str or a function, not {template!r}")
+        raise RuleError(name, f"{role} must be a str or a function, not {template!r}")
     for n in arities:
         names = [f"_a{i}" for i in range(n)]
         try:
@@ -529,10 +551,20 @@ def _check_code(name: str, code: object, arity: int | None) -> None:
         except Exception as exc:  # a user's template function: any failure is a bad template
             raise RuleError(name, f"code template {template!r} fails: {exc!r}") from None
         if source is not None:
-            _check_source(name, template, source, names)
+            _check_source(name, template, source, names, array)
 
 
-def _check_source(name: str, template: object, source: object, names: list[str]) -> None:
+def _known(attr: str, array: bool) -> bool:
+    """Whether `_m.<attr>` is something a template may use: a math function, or for array
+    templates one of the array functions and constants."""
+    if array and (attr in ARRAY_FUNCTIONS or attr in ARRAY_CONSTANTS):
+        return True
+    return callable(getattr(math, attr, None)) and not attr.startswith("_")
+
+
+def _check_source(
+    name: str, template: object, source: object, names: list[str], array: bool = False
+) -> None:
     bad = f"code template {template!r}"
     if not isinstance(source, str):
         raise RuleError(name, f"{bad} gave {type(source).__name__}, not Python source")
@@ -546,9 +578,11 @@ def _check_source(name: str, template: object, source: object, names: list[str])
         if isinstance(node, ast.Name) and node.id not in names and node.id != "_m":
             raise RuleError(name, f"{bad} uses {node.id!r}, which is not one of its arguments")
         if isinstance(node, ast.Attribute):
-            known = callable(getattr(math, node.attr, None)) and not node.attr.startswith("_")
-            if not (isinstance(node.value, ast.Name) and node.value.id == "_m" and known):
+            if not (isinstance(node.value, ast.Name) and node.value.id == "_m"):
                 raise RuleError(name, f"{bad} uses {ast.unparse(node)}, not a math function")
+            if not _known(node.attr, array):
+                what = "an array function" if array else "a math function"
+                raise RuleError(name, f"{bad} uses {ast.unparse(node)}, not {what}")
         if isinstance(node, ast.Call) and not isinstance(node.func, ast.Attribute):
             raise RuleError(name, f"{bad} calls {ast.unparse(node.func)}; only _m.name()")
         if isinstance(node, ast.Constant) and type(node.value) not in (int, float):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias, final
+from typing import Final, Protocol, TypeAlias, final
 
 __all__ = [
+    "ARRAY_CONSTANTS",
+    "ARRAY_FUNCTIONS",
     "ForwardCode",
     "ForwardFn",
     "JvpRule",
@@ -89,6 +91,13 @@ class VjpRule(Protocol):
 # it has none for those arguments (then the forward function is called).
 ForwardCode: TypeAlias = "str | Callable[[Sequence[str]], str | None]"
 
+# What an array template may call as `_m.<name>` besides the `math` functions (which the
+# array namespace provides elementwise): a selection and the elementwise minimum and maximum
+# that ignore NaN, the array forms of conditional expressions. `_m.nan` and `_m.inf` are the
+# constants, which an array template needs where the float forward raises.
+ARRAY_FUNCTIONS: Final = frozenset({"where", "fmin", "fmax"})
+ARRAY_CONSTANTS: Final = frozenset({"nan", "inf"})
+
 
 @final
 @dataclass(frozen=True)
@@ -100,8 +109,20 @@ class OpCode:
     It may use arithmetic, comparisons, conditional expressions and the `math` module as `_m`
     (`"_m.sin({0})"`); it is checked when the op is defined.
 
+    `array` is the same value over whole arrays, for `rg.vmap`: a template in which `_m` is
+    an array namespace offering every `math` function elementwise, `_m.where(cond, a, b)`,
+    `_m.fmin`, `_m.fmax`, `_m.nan` and `_m.inf`. It computes what `forward` computes at each
+    point, and gives NaN or an infinity where `forward` raises. Without one, a `forward`
+    template with no comparison or conditional serves for arrays as it is; `arithmetic=True`
+    says that the forward function itself, written with `+ - * /` only, runs on arrays; any
+    other op is called point by point.
+
     >>> OpCode("{0} * {1}").forward.format("x", "y")
     'x * y'
+    >>> OpCode("({0} if {0} > 0.0 else 0.0)", array="_m.where({0} > 0.0, {0}, 0.0)").array
+    '_m.where({0} > 0.0, {0}, 0.0)'
     """
 
-    forward: ForwardCode
+    forward: ForwardCode | None = None
+    array: ForwardCode | None = None
+    arithmetic: bool = False

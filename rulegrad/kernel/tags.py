@@ -12,7 +12,7 @@ task) nests on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Final, Protocol, cast, final
@@ -30,6 +30,7 @@ __all__ = [
     "Tag",
     "escaped",
     "new_tag",
+    "reopened",
 ]
 
 
@@ -95,6 +96,31 @@ def new_tag(engine: Engine, origin: str, *, fast: bool = True) -> Iterator[Tag]:
     finally:
         tag.active = False
         tag.fast = False
+        _ACTIVE.reset(token)
+
+
+@contextmanager
+def reopened(tags: Iterable[Tag]) -> Iterator[None]:
+    """Finished transform tags made active again inside the block, at their own levels.
+
+    For results that are computed lazily (a batch of `rg.vmap` results, whose points run
+    when they are read): a transform that takes its output apart after its tag finished
+    still gets that output's nodes, as if `f` had computed them before returning.
+    """
+    closed = sorted({id(t): t for t in tags if not t.active}.values(), key=lambda t: t.level)
+    if not closed:
+        yield
+        return
+    stack = _ACTIVE.get()
+    merged = tuple(sorted({id(t): t for t in (*stack, *closed)}.values(), key=lambda t: t.level))
+    token = _ACTIVE.set(merged)
+    for tag in closed:
+        tag.active = True
+    try:
+        yield
+    finally:
+        for tag in closed:
+            tag.active = False
         _ACTIVE.reset(token)
 
 

@@ -81,7 +81,10 @@ def _sign(x: float) -> float:
 # A step: its derivative is 0 wherever it exists (and taken as 0 at 0, as for abs).
 sign = unary(
     "sign", _sign, lambda out, x: (0.0,), samples=_ANY,
-    code=OpCode("(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0 if {0} == 0.0 else {0})"),
+    code=OpCode(
+        "(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0 if {0} == 0.0 else {0})",
+        array="_m.where({0} > 0.0, 1.0, _m.where({0} < 0.0, -1.0, _m.where({0} == 0.0, 0.0, {0})))",
+    ),
 )  # fmt: skip
 
 abs = unary("abs", math.fabs, lambda out, x: (sign(x),), samples=_ANY, code=OpCode("_m.fabs({0})"))
@@ -93,8 +96,9 @@ def _step(x: float) -> float:
 
 # relu's slope: 1 above 0, else 0 (0 at 0, as in micrograd, PyTorch and JAX).
 _relu_slope = helper(
-    "relu", _step, lambda out, x: (0.0,), code=OpCode("(1.0 if {0} > 0.0 else 0.0)")
-)
+    "relu", _step, lambda out, x: (0.0,),
+    code=OpCode("(1.0 if {0} > 0.0 else 0.0)", array="_m.where({0} > 0.0, 1.0, 0.0)"),
+)  # fmt: skip
 
 
 def _relu(x: float) -> float:
@@ -103,7 +107,7 @@ def _relu(x: float) -> float:
 
 relu = unary(
     "relu", _relu, lambda out, x: (_relu_slope(x),), samples=_ANY,
-    code=OpCode("({0} if {0} > 0.0 else 0.0)"),
+    code=OpCode("({0} if {0} > 0.0 else 0.0)", array="_m.where({0} > 0.0, {0}, 0.0)"),
 )  # fmt: skip
 
 
@@ -114,7 +118,10 @@ def _above(x: float, y: float) -> float:
 # The share of d max(x, y) that goes to x: 1 if x is the larger, 0 if y is, half on a tie.
 _max_share = helper(
     "maximum", _above, lambda out, x, y: (0.0, 0.0),
-    code=OpCode("(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)"),
+    code=OpCode(
+        "(1.0 if {0} > {1} else 0.0 if {0} < {1} else 0.5)",
+        array="_m.where({0} > {1}, 1.0, _m.where({0} < {1}, 0.0, 0.5))",
+    ),
 )  # fmt: skip
 
 
@@ -124,7 +131,8 @@ def _maximum(x: float, y: float) -> float:
 
 maximum = binary(
     "maximum", _maximum, lambda out, x, y: (_max_share(x, y), _max_share(y, x)),
-    samples=_PAIRS, code=OpCode("({0} if {0} >= {1} else {1})"),
+    samples=_PAIRS,
+    code=OpCode("({0} if {0} >= {1} else {1})", array="_m.where({0} >= {1}, {0}, {1})"),
 )  # fmt: skip
 
 
@@ -134,5 +142,6 @@ def _minimum(x: float, y: float) -> float:
 
 minimum = binary(
     "minimum", _minimum, lambda out, x, y: (_max_share(y, x), _max_share(x, y)),
-    samples=_PAIRS, code=OpCode("({0} if {0} <= {1} else {1})"),
+    samples=_PAIRS,
+    code=OpCode("({0} if {0} <= {1} else {1})", array="_m.where({0} <= {1}, {0}, {1})"),
 )  # fmt: skip

@@ -69,7 +69,12 @@ def _sigmoid(x: float) -> float:
 
 sigmoid: UnaryOp
 # sigmoid(x) * sigmoid(-x), not out * (1 - out), which is 0 where 1 - out rounds to 0.
-sigmoid = unary("sigmoid", _sigmoid, lambda out, x: (mul(out, sigmoid(neg(x))),), samples=_ANY)
+# Over arrays, both of _sigmoid's branches at once: exp(min(x, 0)) / (1 + exp(-|x|)) is
+# 1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) below, and never overflows.
+sigmoid = unary(
+    "sigmoid", _sigmoid, lambda out, x: (mul(out, sigmoid(neg(x))),), samples=_ANY,
+    code=OpCode(array="_m.exp(_m.fmin({0}, 0.0)) / (1.0 + _m.exp(-_m.fabs({0})))"),
+)  # fmt: skip
 
 
 # pow's rule calls three helpers, each an op named "pow", so that an error in any of them
@@ -118,6 +123,29 @@ def _pow_dx_code(args: Sequence[str]) -> str:
     return f"{y} * _m.pow({x}, {exponent - 1.0!r})"
 
 
+def _pow_dx_array(args: Sequence[str]) -> str:
+    """_pow_dx over arrays: a selection where the float code has a conditional expression."""
+    x, y = args
+    found = _pow_dx_code(args)
+    if not found.startswith("(0.0 if"):
+        return found  # a literal exponent: straight-line code, the same for arrays
+    return f"_m.where({y} == 0.0, 0.0, {y} * _m.pow({x}, {y} - 1.0))"
+
+
+# _pow_dy over arrays: log and pow see 1.0 where x <= 0 (no spurious NaN there), and the
+# points where the float function raises get NaN.
+_POW_DY_ARRAY = (
+    "_m.where({0} > 0.0, _m.pow(_m.where({0} > 0.0, {0}, 1.0), {1})"
+    " * _m.log(_m.where({0} > 0.0, {0}, 1.0)),"
+    " _m.where(({0} == 0.0) & ({1} > 0.0), 0.0, _m.nan))"
+)
+
+
+def _pow_array(x: str, y: str) -> str:
+    """pow over arrays: x ** 2 as x * x (the same float), a third of the time of a power."""
+    return f"{x} * {x}" if y == "2.0" else f"_m.pow({x}, {y})"
+
+
 pow: BinaryOp
 _pow_dx_op: Op
 _pow_dx_op = helper(
@@ -126,7 +154,7 @@ _pow_dx_op = helper(
         mul(y, _pow_dx_op(x, sub(y, 1.0))),
         mul(pow(x, sub(y, 1.0)), add(1.0, mul(y, log(x)))),
     ),
-    code=OpCode(_pow_dx_code),
+    code=OpCode(_pow_dx_code, array=_pow_dx_array),
 )  # fmt: skip
 # d/dx and d/dy of y * x ** (y - 1) * log(x) + x ** (y - 1), for the third order.
 _pow_dydx_op = helper(
@@ -139,12 +167,14 @@ _pow_dydx_op = helper(
 _pow_dy_op = helper(
     "pow", _pow_dy,
     lambda out, x, y: (_pow_dydx_op(x, y), mul(out, log(x))),
+    code=OpCode(array=_POW_DY_ARRAY),
 )  # fmt: skip
 
 pow = binary(
     "pow", math.pow, lambda out, x, y: (_pow_dx_op(x, y), _pow_dy_op(x, y)),
     domain="x > 0, or x == 0 with y >= 0, or x < 0 with integer y",
-    samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)), code=OpCode("_m.pow({0}, {1})"),
+    samples=((0.5, 1.5), (2.0, -0.5), (1.5, 3.0)),
+    code=OpCode("_m.pow({0}, {1})", array=lambda args: _pow_array(*args)),
 )  # fmt: skip
 
 

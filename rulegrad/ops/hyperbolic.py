@@ -35,7 +35,12 @@ tanh: UnaryOp
 # tanh' = sech(x) ** 2, whose own slope is -2 tanh(x) sech(x) ** 2.
 _tanh_slope = helper(
     "tanh", _sech2, lambda out, x: (mul(-2.0, mul(tanh(x), out)),),
-    code=OpCode("(0.0 if _m.fabs({0}) > 710.0 else (1.0 / _m.cosh({0})) * (1.0 / _m.cosh({0})))"),
+    code=OpCode(
+        "(0.0 if _m.fabs({0}) > 710.0 else (1.0 / _m.cosh({0})) * (1.0 / _m.cosh({0})))",
+        # cosh of the clipped argument: the branch not taken must not overflow either.
+        array="_m.where(_m.fabs({0}) > 710.0, 0.0, (1.0 / _m.cosh(_m.fmin(_m.fabs({0}), 710.0)))"
+        " * (1.0 / _m.cosh(_m.fmin(_m.fabs({0}), 710.0))))",
+    ),
 )  # fmt: skip
 
 tanh = unary(

@@ -11,7 +11,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import overload
 
-from rulegrad.kernel import ArgumentError, ArityError, Dual, Scalar, Value
+from rulegrad.kernel import ArgumentError, ArityError, Dual, OpCode, Scalar, Value
 from rulegrad.ops._define import variadic
 
 __all__ = ["dot", "dot_op", "sum", "sum_op"]
@@ -21,7 +21,11 @@ def _sum(*xs: float) -> float:
     return builtins.sum(xs, 0.0)
 
 
-sum_op = variadic("sum", _sum, lambda out, *xs: (1.0,) * len(xs), samples=((0.5, -1.5, 2.0),))
+# Both forwards add and multiply with Python's operators only, so they run on arrays too.
+sum_op = variadic(
+    "sum", _sum, lambda out, *xs: (1.0,) * len(xs), samples=((0.5, -1.5, 2.0),),
+    code=OpCode(arithmetic=True),
+)  # fmt: skip
 
 
 def _dot(*xs_then_ys: float) -> float:
@@ -36,7 +40,9 @@ def _dot_partials(out: float, *xs_then_ys: float) -> tuple[float, ...]:
     return xs_then_ys[n:] + xs_then_ys[:n]  # d/dx_i = y_i, d/dy_i = x_i
 
 
-dot_op = variadic("dot", _dot, _dot_partials, samples=((0.5, -1.5, 2.0, 0.25),))
+dot_op = variadic(
+    "dot", _dot, _dot_partials, samples=((0.5, -1.5, 2.0, 0.25),), code=OpCode(arithmetic=True)
+)
 
 
 @overload
@@ -56,6 +62,10 @@ def sum(xs: Iterable[Scalar]) -> Scalar:
     >>> rg.sum([1.0, 2.0, 3.5])
     6.5
     """
+    # A batch of `rg.vmap` results sums itself over the whole batch, as one node.
+    reduce = getattr(type(xs), "__rulegrad_sum__", None)
+    if reduce is not None:
+        return reduce(xs)  # type: ignore[no-any-return]
     return sum_op(*_terms("sum", "xs", xs))
 
 

@@ -24,6 +24,7 @@ from typing import Any, final
 
 from rulegrad.kernel import (
     ArgumentError,
+    Dual,
     MissingRuleError,
     Node,
     Op,
@@ -343,6 +344,13 @@ class _Call:
 
 def _example(x: object, examples: dict[Value, float]) -> float | None:
     """The number a traced node holds in the call being compiled, or None if unknown."""
+    # A node of a transform inside the traced function (rg.vmap(rg.grad(f)) being traced)
+    # holds the traced node below it: its number is that one's.
+    while isinstance(x, (Value, Dual)) and x not in examples:
+        inner = x.data if type(x) is Value else x.primal
+        if not isinstance(inner, Node):
+            break
+        x = inner
     if type(x) is float:
         return x
     if type(x) is not Value:

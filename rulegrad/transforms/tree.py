@@ -22,7 +22,9 @@ __all__ = [
     "LEAF",
     "TreeDef",
     "flatten_like",
+    "one_level",
     "register_container",
+    "register_sequence_like",
     "tree_flatten",
     "tree_leaves",
     "tree_map",
@@ -227,6 +229,11 @@ class TreeDef:
     def __repr__(self) -> str:
         return f"TreeDef({_unflatten(self._nodes, [_STAR] * self.num_leaves)!r})"
 
+    def __reduce__(self) -> tuple[Callable[[object], TreeDef], tuple[object]]:
+        # Pickled as an example of the structure (zeros for leaves), and rebuilt from it with
+        # the other process's own container kinds (for Dask's workers, say).
+        return _structure_of, (self.unflatten([0.0] * self.num_leaves),)
+
     def unflatten(self, leaves: Iterable[object]) -> Any:
         """The structure with `leaves` in place of its own, in `tree_flatten`'s order."""
         items = leaves if type(leaves) is list else list(leaves)
@@ -270,6 +277,10 @@ class TreeDef:
     def kinds(self) -> list[str]:
         """The name of each node's kind in pre-order ("leaf", "list", "dict", ...)."""
         return ["leaf" if kind is None else kind.name for kind, _, _ in self._nodes]
+
+
+def _structure_of(example: object) -> TreeDef:
+    return tree_flatten(example)[1]
 
 
 def _hashable(aux: object) -> object:
@@ -401,6 +412,23 @@ def tree_map(function: Callable[[Any], object], x: object) -> Any:
 _SEQUENCES: Final = (list, tuple)
 
 
+def one_level(x: object) -> tuple[str, list[Any], list[str], Callable[[Sequence[Any]], Any]] | None:
+    """`x` taken apart one level: its kind's name, its children, how each child is named in a
+    path (`[0]`, `['w']`, `.b`), and a function rebuilding `x` from new children; None for a
+    leaf. For walks that pair a structure with a prefix of it (`rg.vmap`'s `in_axes`).
+
+    >>> kind, children, keys, rebuild = one_level({"w": 1.0, "b": 2.0})
+    >>> kind, children, keys, rebuild([3.0, 4.0])
+    ('dict', [2.0, 1.0], ["['b']", "['w']"], {'w': 4.0, 'b': 3.0})
+    """
+    kind = _kind_of(x)
+    if kind is None:
+        return None
+    children, aux = _children(kind, x)
+    keys = [kind.key(aux, i) for i in range(len(children))]
+    return kind.name, children, keys, lambda new: kind.unflatten(aux, list(new))
+
+
 def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]:
     """The leaves of `x`, which must have the structure `treedef` (a list may stand for a
     tuple and the other way round); `ArgumentError` naming the first place it differs."""
@@ -416,12 +444,20 @@ def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]
                 raise ArgumentError(f"{what}: {path} must be a number, not {_describe(item)}")
             leaves.append(item)
             continue
-        if got is not kind and not (got in _KINDS_OF_SEQUENCES and kind in _KINDS_OF_SEQUENCES):
+        loose = kind in _LOOSE and got is not kind and _is_sequence(item)
+        if (
+            got is not kind
+            and not (got in _KINDS_OF_SEQUENCES and kind in _KINDS_OF_SEQUENCES)
+            and not loose
+        ):
             raise ArgumentError(
                 f"{what}: {path} must be a {kind.name} of {count} "
                 f"entr{'y' if count == 1 else 'ies'}, not {_describe(item)}"
             )
-        children, got_aux = _children(kind if got is None else got, item)
+        if loose:  # any sequence of its length stands for it: its aux is not compared
+            children, got_aux = list(item), aux  # type: ignore[call-overload]
+        else:
+            children, got_aux = _children(kind if got is None else got, item)
         if len(children) != count:
             raise ArgumentError(
                 f"{what}: {path} has {len(children)} entr{'y' if len(children) == 1 else 'ies'}"
@@ -436,6 +472,21 @@ def flatten_like(x: object, treedef: TreeDef, root: str, what: str) -> list[Any]
 
 
 _KINDS_OF_SEQUENCES: Final = frozenset(_KINDS[t] for t in _SEQUENCES)
+# Containers that any sequence of their length may stand for where a structure is matched
+# (a cotangent for rg.vmap's batch of results, which comes back as a list or an array).
+_LOOSE: set[_Kind] = set()
+
+
+def _is_sequence(x: object) -> bool:
+    return isinstance(x, (list, tuple)) or (hasattr(x, "__len__") and hasattr(x, "__array__"))
+
+
+def register_sequence_like(cls: type[_C], flatten: Flatten, unflatten: Unflatten) -> type[_C]:
+    """`register_container`, for a container that a list, tuple or array of the same length
+    may stand for when a structure is matched (`flatten_like`): `rg.vmap`'s `Batch`."""
+    register_container(cls, flatten, unflatten)
+    _LOOSE.add(_KINDS[cls])
+    return cls
 
 
 def _describe(x: object) -> str:

@@ -80,8 +80,9 @@ def test_the_common_built_ins_have_templates() -> None:
 
 
 def test_templates_state_forward_values_only() -> None:
-    # Every derivative comes from the rule: an OpCode has nothing else to say.
-    assert list(rg.OpCode.__dataclass_fields__) == ["forward"]
+    # Every derivative comes from the rule: an OpCode says how the forward value is computed,
+    # over floats and over arrays (rg.vmap), and nothing else.
+    assert list(rg.OpCode.__dataclass_fields__) == ["forward", "array", "arithmetic"]
 
 
 def test_ops_without_a_template_are_called_and_their_rules_inlined() -> None:

@@ -34,7 +34,10 @@ def final_accuracy(lines: list[str]) -> float:
 def test_progress_and_final_report(capsys: pytest.CaptureFixture[str]) -> None:
     status, lines, err = run_demo(capsys, "--steps", "25", "--points", "20", "--seed", "3")
     assert status == 0 and err == ""
-    assert lines[0] == "two moons: 20 points, noise 0.1, seed 3; MLP 2-16-16-1 with 337 parameters"
+    assert lines[0] == (
+        "two moons: 20 points, noise 0.1, seed 3; MLP 2-16-16-1 with 337 parameters; "
+        "training through rg.vmap over the points (NumPy)"
+    )
     steps = [STEP.match(line) for line in lines[1:-1]]
     assert all(steps), lines
     numbers = [int(m.group(1)) for m in steps if m]

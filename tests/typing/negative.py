@@ -198,3 +198,11 @@ def custom_ops() -> None:
     rg.Op("sq", forward=g)  # E: call-arg
     op: rg.Op = rg.define_op("sq", forward=g, partials=None)
     p: float = op(rg.Dual(1.0))  # E: assignment
+
+
+def batching() -> None:
+    rg.vmap(3.0)  # E: arg-type
+    rg.vmap(g, in_axes="0")  # E: arg-type
+    rg.vmap(g, out_axes=1.5)  # E: arg-type
+    batched: str = rg.vmap(g)  # E: assignment
+    rg.vmap(g, axes=0)  # E: call-arg

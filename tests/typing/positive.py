@@ -649,6 +649,28 @@ def custom_rules() -> None:
     check(rg.grad(lambda x: 5.0 * clipped(x))(2.0), 1.0)
 
 
+def decay(p: dict[str, float], x: float, y: float) -> float:
+    return (p["a"] * rg.exp(-p["k"] * x) - y) ** 2
+
+
+def batching() -> None:
+    params = {"a": 2.0, "k": 0.5}
+    xs, ys = [0.0, 1.0, 2.0], [2.0, 1.0, 0.5]
+    batched: rg.Batched = rg.vmap(decay, in_axes=(None, 0, 0))
+    losses = batched(params, xs, ys)
+    check(losses[1], decay(params, 1.0, 1.0))
+    total, g = rg.value_and_grad(lambda p: rg.sum(batched(p, xs, ys)))(params)
+    assert_type(total, float)
+    assert_type(g, dict[str, float])
+    check(total, sum(decay(params, x, y) for x, y in zip(xs, ys, strict=True)))
+    per_example = rg.vmap(rg.grad(decay), in_axes=(None, 0, 0))(params, xs, ys)
+    check(per_example["a"][2], rg.grad(decay)(params, 2.0, 0.5)["a"])
+    rows = rg.vmap(lambda x: x * 2.0, in_axes=[0], out_axes=0)(xs)
+    check(rows[0], 0.0)
+    fixed = rg.vmap(lambda a, x: a + x, in_axes=(None, 0), out_axes=None)
+    assert callable(fixed)
+
+
 def main() -> None:
     contract_example()
     value_operators()
@@ -664,6 +686,7 @@ def main() -> None:
     custom_ops()
     containers()
     custom_rules()
+    batching()
 
 
 if __name__ == "__main__":
