@@ -223,9 +223,10 @@ class Op:
     def __call__(self, *args: Scalar) -> Scalar: ...
 
     def __call__(self, *args: Scalar) -> Scalar:
-        if len(args) == self.arity:
+        arity = self.arity
+        if len(args) == arity or arity is None:
             return self._call(*args)
-        return self.dispatch(*args)  # the reductions, and the wrong number of arguments
+        return self.dispatch(*args)  # the wrong number of arguments: ArityError
 
     def _first_call(self, *args: Scalar) -> Scalar:
         if RECORDING.get():
@@ -329,7 +330,8 @@ class Op:
                     raise
                 raise error from exc
         return [
-            self.check_partial(p, primals) if w else 0.0 for p, w in zip(found, wanted, strict=True)
+            (p if type(p) is not Undefined else self.check_partial(p, primals)) if w else 0.0
+            for p, w in zip(found, wanted, strict=True)
         ]
 
     def evaluate_partials(self, out: Scalar, primals: Sequence[Scalar]) -> Sequence[Partial]:

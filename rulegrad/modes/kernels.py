@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from rulegrad.kernel import MATH_ERRORS, Dual, Op, Scalar, Value
+from rulegrad.kernel import MATH_ERRORS, Dual, Op, Scalar, Value, new_value
 from rulegrad.modes.reverse import Pull
 from rulegrad.modes.source import Namespace, load, scaled
 
@@ -32,11 +32,49 @@ _INDENT: Final = "    "
 
 def specialize(op: Op) -> tuple[Callable[..., Scalar] | None, Pull | None]:
     """The op's generated `call` and `pull`; None for what it has none of."""
+    if op.arity is None:
+        return _reduction_call(op), None  # their backward step is the engine's general one
     if op.arity not in (1, 2):
-        return None, None  # the reductions take any number of inputs: the engines serve them
+        return None, None
     writer = _Writer(op)
     functions = load("\n".join(writer.lines) + "\n", writer.namespace, "a fast path")
     return functions["call"], functions.get("pull")  # type: ignore[return-value]
+
+
+def _reduction_call(op: Op) -> Callable[..., Scalar]:
+    """`op(*args)` for an op of any number of inputs (sum, dot): floats and `Value`s of one
+    tag with float data make a node in one pass over the arguments; anything else goes to
+    the general dispatch. Not generated: its inputs are not a fixed list to write out."""
+    forward, dispatch = op.forward, op.dispatch
+
+    def call(*args: Scalar) -> Scalar:
+        tag = None
+        primals: list[float] = []
+        keep = primals.append
+        for arg in args:
+            kind = type(arg)
+            if kind is float:
+                keep(arg)  # type: ignore[arg-type]
+            elif kind is Value:
+                if tag is None:
+                    tag = arg._tag  # type: ignore[union-attr]
+                elif arg._tag is not tag:  # type: ignore[union-attr]
+                    return dispatch(*args)
+                data = arg.data  # type: ignore[union-attr]
+                if type(data) is not float:
+                    return dispatch(*args)
+                keep(data)
+            else:
+                return dispatch(*args)
+        if tag is None or not tag.fast:
+            return dispatch(*args)
+        try:
+            out = forward(*primals)
+        except MATH_ERRORS:
+            return dispatch(*args)
+        return new_value(out, args, op, tag)
+
+    return call
 
 
 class _Writer:

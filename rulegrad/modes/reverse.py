@@ -144,13 +144,28 @@ def _sweep(
 
 
 def _general_step(node: Value, op: Op, cotangent: Scalar, tag: Tag) -> None:
-    """Add node's contributions to the grads of its inputs of `tag`, from the op's rule."""
+    """Add node's contributions to the grads of its inputs of `tag`, from the op's rule.
+
+    For a float cotangent and float partials (the reductions' first order) the products
+    and sums are written out: this runs once per input of every such node.
+    """
     inputs = inputs_of(node)
     lifted = [type(a) is Value and a._tag is tag for a in inputs]
     primals: list[Scalar] = [
         a.data if is_lifted else a  # type: ignore[union-attr]
         for a, is_lifted in zip(inputs, lifted, strict=True)
     ]
+    if type(cotangent) is float and op.vjp is None and op.partials is not None:
+        partials = op.partials_at(node.data, primals, lifted)
+        for arg, is_lifted, partial in zip(inputs, lifted, partials, strict=True):
+            if is_lifted:
+                grad = arg.grad  # type: ignore[union-attr]
+                if type(partial) is float and type(grad) is float:
+                    term = partial * cotangent
+                    arg.grad = term if grad == 0.0 else grad + term  # type: ignore[union-attr]
+                else:
+                    arg.grad = accumulate(grad, scale(partial, cotangent))  # type: ignore[union-attr]
+        return
     for arg, is_lifted, contribution in zip(
         inputs, lifted, _input_cotangents(op, node.data, primals, lifted, cotangent), strict=True
     ):
