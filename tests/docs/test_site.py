@@ -27,8 +27,8 @@ DOCS: Final = ROOT / "docs"
 CONFIG: Final = ROOT / "mkdocs.yml"
 PAGES: Final = (
     "index", "getting-started", "concepts", "guides/transforms", "guides/ops-and-plugins",
-    "guides/custom-rules", "guides/compile", "guides/taylor", "guides/nn", "guides/pictures",
-    "guides/cli", "guides/errors", "coming-from", "benchmarks", "api",
+    "guides/custom-rules", "guides/compile", "guides/taylor", "guides/vmap", "guides/nn",
+    "guides/pictures", "guides/cli", "guides/errors", "coming-from", "benchmarks", "api",
 )  # fmt: skip
 NOTEBOOKS: Final = ("backprop", "moons", "own-ops")
 _FENCE: Final = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
