@@ -3,8 +3,10 @@
 Timing uses `time.perf_counter` around one call of the case's `run`. The cyclic garbage
 collector stays enabled while timing, as in user code (micrograd's closures make every node
 a reference cycle, and collecting them is part of its cost); `gc.collect()` runs between
-calls, untimed, so one call's garbage is not charged to the next, and `gc.freeze()` before
-the first call keeps the objects of every library loaded out of the collector's way.
+calls, untimed, so one call's garbage is not charged to the next. In the suite's own
+process, which has loaded every peer, `gc.freeze()` before the first call keeps the objects of
+those libraries out of the collector's way; a case run in a fresh process of its own (the
+large and the scaling workloads) runs as a user's program does, with nothing frozen.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Settings:
 
 
 def measure(
-    run: Callable[[], Output], warmup: int, repeat: int, budget_s: float
+    run: Callable[[], Output], warmup: int, repeat: int, budget_s: float, *, freeze: bool = True
 ) -> tuple[Output, list[float]]:
     """The last call's output and the times of up to `repeat` calls after `warmup` ones.
 
@@ -50,10 +52,11 @@ def measure(
     gradient that was never reset) shows up as a mismatch.
     """
     gc.collect()
-    # What is alive now (the libraries, the prepared case) is left out of every collection
-    # from here on, so a collection during a timed call costs what it would in a process
-    # that had loaded only this one library, not every peer.
-    gc.freeze()
+    if freeze:
+        # What is alive now (the libraries, the prepared case) is left out of every
+        # collection from here on, so a collection during a timed call costs what it would
+        # in a process that had loaded only this one library, not every peer.
+        gc.freeze()
     try:
         outputs: list[Output] = []
         for _ in range(warmup):
@@ -68,7 +71,8 @@ def measure(
             outputs.append(output)
         gc.collect()
     finally:
-        gc.unfreeze()  # the caller's process as it was: the next case freezes its own
+        if freeze:
+            gc.unfreeze()  # the caller's process as it was: the next case freezes its own
     return outputs[-1], times
 
 
@@ -140,7 +144,9 @@ def run_case(
         row.compile_s, row.metrics = prepared.compile_s, dict(prepared.metrics)
         peak_known = fresh_process and reset_peak_rss()
         rss_before = memory_status("VmRSS")
-        row.output, row.times_s = measure(prepared.run, warmup, repeat, settings.budget_s)
+        row.output, row.times_s = measure(
+            prepared.run, warmup, repeat, settings.budget_s, freeze=not fresh_process
+        )
         rss_peak = memory_status("VmHWM")
         if peak_known and rss_before is not None and rss_peak is not None:
             row.metrics["rss_growth_bytes"] = rss_peak - rss_before

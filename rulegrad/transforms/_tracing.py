@@ -24,9 +24,9 @@ from rulegrad.kernel import (
     Value,
     new_tag,
 )
+from rulegrad.kernel.collector import growing_graph
 from rulegrad.modes.forward import CHECKING_FORWARD, FORWARD, ForwardEngine, make_dual
 from rulegrad.modes.reverse import REVERSE, backward, make_value
-from rulegrad.transforms._collector import growing_graph
 from rulegrad.transforms.tree import LEAF, TreeDef, tree_flatten, tree_map
 
 __all__ = [

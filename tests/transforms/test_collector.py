@@ -1,5 +1,5 @@
-"""While a transform builds a graph, full collections set their survivors aside; after it,
-the collector is exactly as it was."""
+"""While a transform builds a graph, or a large graph grows, full collections set their
+survivors aside; after it, the collector is exactly as it was."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ import weakref
 import pytest
 
 import rulegrad as rg
-from rulegrad.transforms._collector import growing_graph
+from rulegrad.kernel.collector import LARGE_GRAPH, growing_graph, on_collection
 
 
 @pytest.fixture(autouse=True)
 def _nothing_frozen() -> None:
     """Each test starts with no frozen objects (a benchmark run in this process may have
-    left some), as a program that never called gc.freeze() would."""
+    left some), as a program that never called gc.freeze() would, and with the collector
+    having seen no large graph."""
     gc.unfreeze()
+    gc.collect()
 
 
 class _Cycle:
@@ -76,14 +78,69 @@ def test_objects_someone_else_froze_stay_frozen() -> None:
         gc.unfreeze()
 
 
-def test_nothing_is_done_with_the_collector_disabled() -> None:
+def test_nothing_is_frozen_with_the_collector_disabled() -> None:
     gc.disable()
     try:
         with growing_graph():
-            assert _freeze_not_installed()
+            gc.collect()  # an explicit collection still runs the callbacks
+            assert gc.get_freeze_count() == 0
     finally:
         gc.enable()
 
 
-def _freeze_not_installed() -> bool:
-    return all(getattr(cb, "__name__", "") != "_freeze_survivors" for cb in gc.callbacks)
+def test_the_callback_is_installed_once() -> None:
+    assert gc.callbacks.count(on_collection) == 1
+
+
+def _grow(x: rg.Value, ops: int) -> rg.Value:
+    """x times a constant, `ops` times; no automatic collection meanwhile, so the test
+    decides when the full collections happen."""
+    gc.disable()
+    try:
+        for _ in range(ops):
+            x = x * 1.0000001
+    finally:
+        gc.enable()
+    return x
+
+
+def test_a_large_graph_built_by_hand_is_set_aside_while_it_grows_and_given_back() -> None:
+    """As micrograd users build graphs: no transform, the collector on."""
+    x = rg.Value(1.0)
+    y = _grow(x, LARGE_GRAPH + 1_000)
+    gc.collect()  # a full collection while the graph grows past LARGE_GRAPH: set aside
+    assert gc.get_freeze_count() > LARGE_GRAPH
+    y = _grow(y, LARGE_GRAPH)
+    gc.collect()  # still growing: what is new is set aside too
+    assert gc.get_freeze_count() > 2 * LARGE_GRAPH
+    gc.collect()  # no longer growing: given back
+    assert gc.get_freeze_count() == 0
+    y.backward()
+    assert x.grad == pytest.approx(1.0000001 ** (2 * LARGE_GRAPH + 1_000))
+
+
+def test_freeing_a_large_graph_gives_its_nodes_back() -> None:
+    y = _grow(rg.Value(1.0), LARGE_GRAPH + 1_000)
+    gc.collect()
+    assert gc.get_freeze_count() > LARGE_GRAPH
+    del y  # freed by reference counting, frozen or not
+    gc.collect(0)  # any collection notices that the graph is gone
+    assert gc.get_freeze_count() == 0
+
+
+def test_cyclic_garbage_frozen_with_a_growing_graph_is_freed_after_it() -> None:
+    cycle = _Cycle()
+    ref = weakref.ref(cycle)
+    y = _grow(rg.Value(1.0), LARGE_GRAPH + 1_000)
+    gc.collect()  # the cycle is alive: set aside with the graph
+    del cycle
+    gc.collect()  # out of the collector's sight; the graph no longer grows: given back
+    assert ref() is not None and gc.get_freeze_count() == 0
+    gc.collect()
+    assert ref() is None and y.data > 1.0
+
+
+def test_a_small_graph_changes_nothing() -> None:
+    y = _grow(rg.Value(1.0), 1_000)
+    gc.collect()
+    assert gc.get_freeze_count() == 0 and y.data > 1.0
