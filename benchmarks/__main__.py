@@ -1,8 +1,9 @@
 """`python -m benchmarks`: run the suite, print the markdown report, write the JSON.
 
-`--page docs/benchmarks.md` also writes the report into the documentation's benchmarks
-page, and `--render RESULTS.json` makes the report of a run saved with `--json` without
-running anything (after a change to the report's format, say).
+`--page docs/benchmarks.md --page README.md` also writes the report into the
+documentation's benchmarks page and the summary of the targets into the README, and
+`--render RESULTS.json` makes both from a run saved with `--json` without running anything
+(after a change to the report's format, say).
 
 Exits 1 when any case's numbers disagree with the reference or a rulegrad case fails,
 2 for bad options, 0 otherwise. Peers that are not installed are reported as skipped.
@@ -19,10 +20,10 @@ from pathlib import Path
 
 from benchmarks.core import Row, Workload
 from benchmarks.harness import Settings
-from benchmarks.page import PageError, with_report
+from benchmarks.page import PageError, with_parts
 from benchmarks.report import machine, to_json
 from benchmarks.runner import problems, run_workload
-from benchmarks.tables import markdown, markdown_from_json
+from benchmarks.tables import markdown, markdown_from_json, summary, summary_from_json
 from benchmarks.targets import evaluate
 from benchmarks.workloads import WORKLOADS
 
@@ -88,8 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         "--page",
         type=Path,
         metavar="PATH",
-        help="also write the report into this page, between its markers "
-        "(docs/benchmarks.md: the documentation's benchmarks page)",
+        action="append",
+        default=[],
+        help="also write the report, and the summary of the targets, into this page between "
+        "the markers it has for them (repeatable: docs/benchmarks.md has the report's, "
+        "README.md the summary's)",
     )
     parser.add_argument(
         "--render",
@@ -100,20 +104,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_page(path: Path, report: str, *, dry_run: bool = False) -> int:
-    """Put `report` into the page at `path`; 2 (and why, on stderr) if it cannot.
+def _write_pages(paths: Sequence[Path], report: str, summary: str, *, dry_run: bool = False) -> int:
+    """Put `report` and `summary` into each page, between the markers it has for them; 2 (and
+    why, on stderr) if one cannot take them.
 
-    With `dry_run`, only check that it could: before a run, not after it.
+    With `dry_run`, only check that they could: before a run, not after it.
     """
-    try:
-        page = with_report(path.read_text(encoding="utf-8"), report, path)
-        if not dry_run:
-            path.write_text(page, encoding="utf-8")
-    except (OSError, PageError) as error:
-        print(
-            f"python -m benchmarks: cannot write the report into {path}: {error}", file=sys.stderr
-        )
-        return 2
+    for path in paths:
+        try:
+            page = with_parts(path.read_text(encoding="utf-8"), report, summary, path)
+            if not dry_run:
+                path.write_text(page, encoding="utf-8")
+        except (OSError, PageError) as error:
+            print(f"python -m benchmarks: cannot write the report into {path}: {error}",
+                  file=sys.stderr)  # fmt: skip
+            return 2
     return 0
 
 
@@ -121,13 +126,13 @@ def _render(args: argparse.Namespace) -> int:
     """The report of a saved run, printed and, with --page, written into the page."""
     try:
         document = json.loads(args.render.read_text(encoding="utf-8"))
-        report = markdown_from_json(document)
+        report, summary = markdown_from_json(document), summary_from_json(document)
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"python -m benchmarks: cannot read results from {args.render}: {error!r}",
               file=sys.stderr)  # fmt: skip
         return 2
     sys.stdout.write(report)
-    return _write_page(args.page, report) if args.page is not None else 0
+    return _write_pages(args.page, report, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.page is not None and _write_page(args.page, "", dry_run=True):
+    if _write_pages(args.page, "", "", dry_run=True):
         return 2
     info = machine()
     results: list[tuple[Workload, list[Row]]] = []
@@ -173,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         document = to_json(info, options, results, targets, found)
         args.json.write_text(json.dumps(document, indent=1, allow_nan=False) + "\n")
-    if args.page is not None and _write_page(args.page, report):
+    if _write_pages(args.page, report, summary(info, targets)):
         return 2
     return 1 if found else 0
 

@@ -8,7 +8,7 @@ from typing import Any
 from benchmarks.core import Row, Workload
 from benchmarks.report import from_json, median, quartiles, ratio
 
-__all__ = ["markdown", "markdown_from_json"]
+__all__ = ["markdown", "markdown_from_json", "summary", "summary_from_json"]
 
 
 def _time(seconds: float | None) -> str:
@@ -186,6 +186,33 @@ def _span(orders: list[int]) -> str:
     return str(orders[0]) if len(orders) == 1 else f"{orders[0]} to {orders[-1]}"
 
 
+def _targets_table(targets: Sequence[dict[str, Any]]) -> list[str]:
+    """The measured targets as a table, and how many this run could not measure."""
+    measured = [t for t in targets if t["met"] is not None]
+    lines = ["| target | goal | measured | met |", "|---|---|---|---|"]
+    for t in measured:
+        met = "yes" if t["met"] else "**no**"
+        lines.append(f"| {t['name']} | {t['goal']} | {_cell(t['measured'])} | {met} |")
+    if len(measured) < len(targets):
+        lines += ["", f"{len(targets) - len(measured)} more need workloads this run left out."]
+    return lines
+
+
+def summary(info: dict[str, Any], targets: Sequence[dict[str, Any]]) -> str:
+    """The targets of a run and where it ran: what the README shows of the report."""
+    when = info["date"].split("T")[0]
+    lines = [
+        f"Measured {when} on {info['cpu']} ({info['cpus']} CPUs), {info['python']}, by "
+        "`python -m benchmarks`; times are medians, ratios are between cases of that one run.",
+        "",
+    ]
+    if any(t["met"] is not None for t in targets):
+        lines += _targets_table(targets)
+    else:
+        lines.append("This run measured no targets (a smoke run, or its workloads left them out).")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(
     info: dict[str, Any],
     settings: dict[str, Any],
@@ -223,24 +250,17 @@ def markdown(
             lines += _orders_table(rows)
         else:
             lines += _time_table(workload, rows)
-    measured = [t for t in targets if t["met"] is not None]
-    if measured:
-        lines += [
-            "",
-            "### Targets",
-            "",
-            "| target | goal | measured | met |",
-            "|---|---|---|---|",
-        ]
-        for t in measured:
-            met = "yes" if t["met"] else "**no**"
-            lines.append(f"| {t['name']} | {t['goal']} | {_cell(t['measured'])} | {met} |")
-        if len(measured) < len(targets):
-            lines += ["", f"{len(targets) - len(measured)} more need workloads this run left out."]
+    if any(t["met"] is not None for t in targets):
+        lines += ["", "### Targets", "", *_targets_table(targets)]
     if problems:
         lines += ["", "**Problems** (the command exits non-zero):", ""]
         lines += [f"- {_cell(p)}" for p in problems]
     return "\n".join(lines) + "\n"
+
+
+def summary_from_json(document: dict[str, Any]) -> str:
+    """The summary of a run saved with `--json`, as that run wrote it into a page."""
+    return summary(document["machine"], document["targets"])
 
 
 def markdown_from_json(document: dict[str, Any]) -> str:

@@ -23,10 +23,18 @@ from benchmarks.check import check_rows, relative_error
 from benchmarks.core import Case, Output, Prepared, Row, Workload
 from benchmarks.harness import Settings, memory_status, run_case
 from benchmarks.isolation import run_isolated
-from benchmarks.page import BEGIN, END, report_in, with_report
+from benchmarks.page import (
+    BEGIN,
+    END,
+    SUMMARY_BEGIN,
+    SUMMARY_END,
+    report_in,
+    summary_in,
+    with_report,
+)
 from benchmarks.report import row_to_json
 from benchmarks.runner import problems, run_workload
-from benchmarks.tables import markdown, markdown_from_json
+from benchmarks.tables import markdown, markdown_from_json, summary, summary_from_json
 from benchmarks.workloads import WORKLOADS, chain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,6 +216,47 @@ def test_the_report_goes_into_the_docs_page_and_renders_again_from_the_json(
     assert command.main(["--render", str(results), "--page", str(page)]) == 0
     assert capsys.readouterr().out == printed == report_in(page.read_text())
     assert markdown_from_json(json.loads(results.read_text())) == printed
+
+
+def test_the_summary_of_the_targets_goes_into_a_page_with_its_markers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page with the summary's markers (the README) gets the summary, the docs page the
+    report, from one run and again from its JSON; the rest of each page is kept."""
+    monkeypatch.setitem(WORKLOADS, "toy", _workload(TOY[:3]))
+    results, docs, readme = tmp_path / "toy.json", tmp_path / "page.md", tmp_path / "README.md"
+    docs.write_text(f"# Docs\n\n{BEGIN}\nold\n{END}\n")
+    readme.write_text(f"# Readme\n\n## Speed\n\n{SUMMARY_BEGIN}\nold\n{SUMMARY_END}\n\nEnd.\n")
+    argv = ["--smoke", "--only", "toy", "--json", str(results)]
+    assert command.main([*argv, "--page", str(docs), "--page", str(readme)]) == 0
+    printed = capsys.readouterr().out
+    document = json.loads(results.read_text())
+    text = readme.read_text()
+    assert summary_in(text) == summary_from_json(document) and "old" not in text
+    assert text.startswith(f"# Readme\n\n## Speed\n\n{SUMMARY_BEGIN}\n\nMeasured ")
+    assert text.endswith(f"{SUMMARY_END}\n\nEnd.\n") and BEGIN not in text
+    assert report_in(docs.read_text()) == printed and SUMMARY_BEGIN not in docs.read_text()
+    assert "measured no targets" in summary_in(text)  # a smoke run measures none
+    readme.write_text(text.replace(summary_in(text).strip(), "stale"))
+    assert command.main(["--render", str(results), "--page", str(readme)]) == 0
+    assert readme.read_text() == text
+    # A half pair is refused, naming the markers it needs.
+    readme.write_text(f"# Readme\n\n{SUMMARY_BEGIN}\n")
+    assert command.main(["--render", str(results), "--page", str(readme)]) == 2
+    assert SUMMARY_END in capsys.readouterr().err
+
+
+def test_the_summary_is_the_targets_table_with_misses_in_bold() -> None:
+    info = {"date": "2026-11-30T12:00:00+00:00", "cpu": "a CPU", "cpus": 2, "python": "3.12"}
+    targets: list[dict[str, Any]] = [
+        {"name": "fast", "goal": "≤ 2x", "value": 1.5, "met": True, "measured": "1.50x"},
+        {"name": "slow", "goal": "≤ 1x", "value": 1.2, "met": False, "measured": "1.20x"},
+        {"name": "absent", "goal": "< 1 s", "value": None, "met": None, "measured": "-"},
+    ]
+    text = summary(info, targets)
+    assert text.startswith("Measured 2026-11-30 on a CPU (2 CPUs), 3.12")
+    assert "| fast | ≤ 2x | 1.50x | yes |" in text and "| slow | ≤ 1x | 1.20x | **no** |" in text
+    assert "absent" not in text and "1 more need workloads this run left out." in text
 
 
 def test_a_page_without_markers_is_refused_before_anything_runs(

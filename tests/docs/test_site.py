@@ -191,6 +191,19 @@ def test_the_benchmarks_page_is_the_report_of_the_saved_run() -> None:
     assert {w["name"] for w in document["workloads"]} == set(_workload_names())
 
 
+def test_the_readme_shows_the_summary_of_the_saved_run() -> None:
+    """The README's targets are the saved run's, as `python -m benchmarks --page` wrote them."""
+    from benchmarks.page import summary_in
+    from benchmarks.tables import summary_from_json
+
+    document = json.loads((DOCS / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert summary_in(readme) == summary_from_json(document), (
+        "README.md does not show the summary of docs/benchmarks/results.json: run "
+        "python -m benchmarks --render docs/benchmarks/results.json --page README.md"
+    )
+
+
 def _workload_names() -> list[str]:
     from benchmarks.workloads import WORKLOADS
 
