@@ -30,10 +30,7 @@ BEGIN: Final = (
     "code, not this text -->"
 )
 END: Final = "<!-- benchmarks-report-end -->"
-SUMMARY_BEGIN: Final = (
-    "<!-- benchmarks-summary: written by `python -m benchmarks --page`; edit the summary's "
-    "code, not this text -->"
-)
+SUMMARY_BEGIN: Final = "<!-- benchmarks-summary: written by `python -m benchmarks --page` -->"
 SUMMARY_END: Final = "<!-- benchmarks-summary-end -->"
 
 

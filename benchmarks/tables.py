@@ -202,8 +202,8 @@ def summary(info: dict[str, Any], targets: Sequence[dict[str, Any]]) -> str:
     """The targets of a run and where it ran: what the README shows of the report."""
     when = info["date"].split("T")[0]
     lines = [
-        f"Measured {when} on {info['cpu']} ({info['cpus']} CPUs), {info['python']}, by "
-        "`python -m benchmarks`; times are medians, ratios are between cases of that one run.",
+        f"Measured {when} on {info['cpu']} ({info['cpus']} CPUs), {info['python']}: medians, "
+        "and ratios between cases of that one run.",
         "",
     ]
     if any(t["met"] is not None for t in targets):
