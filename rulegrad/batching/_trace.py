@@ -14,18 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import final
 
-from rulegrad.compiler._recorder import TRACED, _backward_called, _from_type_error, _outside
+from rulegrad.compiler._recorder import TRACED, _from_type_error, new_recorder
 from rulegrad.kernel import (
     Node,
     NonScalarOutputError,
     Program,
-    Recorder,
     RulegradError,
     Value,
     new_tag,
     users_first,
 )
-from rulegrad.kernel.errors import TraceSizeError, TracingError
+from rulegrad.kernel.errors import TracingError
 from rulegrad.transforms._custom_call import EXAMPLES
 
 __all__ = ["MAX_OPS", "Traced", "trace"]
@@ -52,13 +51,7 @@ def trace(
 ) -> Traced:
     """Run `fn` on `n_inputs` placeholders; `example` (one point's numbers) is told to
     custom functions, which run once on real numbers to learn what they return."""
-    recorder = Recorder(
-        TRACED,
-        max_steps=max_ops,
-        on_outside=_outside,
-        too_many=TraceSizeError,
-        on_backward=_backward_called,
-    )
+    recorder = new_recorder(max_ops)
     token = EXAMPLES.set({} if example is not None else None)
     try:
         with new_tag(recorder, "rg.vmap") as tag:

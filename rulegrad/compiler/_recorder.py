@@ -35,7 +35,7 @@ from rulegrad.kernel import (
 from rulegrad.kernel.errors import TraceSizeError, TracingError
 from rulegrad.transforms._tracing import outputs_of
 
-__all__ = ["MAX_OPS", "TRACED", "Trace", "trace"]
+__all__ = ["MAX_OPS", "TRACED", "Trace", "new_recorder", "trace"]
 
 _PACKAGE: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NODES: Final = os.path.join(_PACKAGE, "kernel", "nodes.py")
@@ -75,18 +75,24 @@ class Trace:
     backward: tuple[int, ...]
 
 
-def trace(f: Callable[..., object], n_args: int, max_ops: int = MAX_OPS) -> Trace:
-    """Call `f` on `n_args` placeholder arguments and record what it computes.
-
-    Raises `TraceSizeError` as soon as `f` has applied more than `max_ops` ops.
-    """
-    recorder = Recorder(
+def new_recorder(max_ops: int) -> Recorder:
+    """A recorder for a whole traced function, as `rg.compile` and `rg.vmap` trace one: it
+    refuses more than `max_ops` ops, a number from outside the trace, and `backward()`."""
+    return Recorder(
         TRACED,
         max_steps=max_ops,
         on_outside=_outside,
         too_many=TraceSizeError,
         on_backward=_backward_called,
     )
+
+
+def trace(f: Callable[..., object], n_args: int, max_ops: int = MAX_OPS) -> Trace:
+    """Call `f` on `n_args` placeholder arguments and record what it computes.
+
+    Raises `TraceSizeError` as soon as `f` has applied more than `max_ops` ops.
+    """
+    recorder = new_recorder(max_ops)
     try:
         with new_tag(recorder, "rg.compile") as tag:
             leaves = [recorder.leaf(tag) for _ in range(n_args)]
